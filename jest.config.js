@@ -1,0 +1,13 @@
+// jest runs the TypeScript sources as ES modules (MikroORM 7 and PGlite are ESM-only):
+// swc strips the types, Node's VM modules load the result.
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2024' }, module: { type: 'es6' } }],
+  },
+  testMatch: ['<rootDir>/tests/**/*.test.ts'],
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

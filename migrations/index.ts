@@ -1,0 +1,4 @@
+// Every migration, in order. Listed explicitly so that the same code runs under Node, jest and a bundle.
+import { Migration20261125120000_initial } from './Migration20261125120000_initial.ts';
+
+export const migrationsList = [{ name: 'Migration20261125120000_initial', class: Migration20261125120000_initial }];

@@ -1,0 +1,95 @@
+// The app factory: everything built from a config, nothing started at import. Tests build as many as they like.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.ts';
+import { createAuthenticator } from './auth/authenticator.ts';
+import type { Services } from './context.ts';
+import { createDatabase, type Database } from './db/orm.ts';
+import { createInProcessPresenceStore } from './presence/in-process-store.ts';
+import { createPubSub } from './pubsub/index.ts';
+import { createTypingTimers } from './resolvers/typing-timers.ts';
+import { createContextFactory } from './server/context-factory.ts';
+import { createMaskError } from './server/graphql-errors.ts';
+import { createLogger } from './server/logger.ts';
+import { attachGraphqlWebSocket, ServiceCloseCode, type GraphqlWebSocket } from './server/websocket.ts';
+import { withDefaultAccept } from './server/default-accept.ts';
+import { createYogaServer } from './server/yoga.ts';
+
+export interface RunningApp {
+  /** http://host:port, the port the OS gave when PORT is 0. */
+  readonly url: string;
+  readonly port: number;
+  readonly database: Database;
+  readonly webSocket: GraphqlWebSocket;
+  stop(): Promise<void>;
+}
+
+export async function startApp(config: Config): Promise<RunningApp> {
+  const logger = createLogger(config);
+  const database = await createDatabase(config);
+  try {
+    if (config.migrateOnStart) {
+      const applied = await database.migrate();
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    }
+    const pubsub = createPubSub(config, (error) => logger.warn({ err: error }, 'pub-sub error'));
+    const services: Services = {
+      config,
+      pubsub,
+      presence: createInProcessPresenceStore(),
+      typingTimers: createTypingTimers(config.typingTimeoutMs),
+      logger,
+      entityManager: () => database.orm.em.fork(),
+    };
+    const authenticate = await createAuthenticator(config, services.entityManager, (error, userId) =>
+      logger.warn({ err: error, userId }, 'profile look-up failed'),
+    );
+    const yoga = createYogaServer({
+      production: config.production,
+      logger,
+      context: createContextFactory(services, authenticate),
+      health: { database: database.ping, ...(config.redisUrl ? { redis: pubsub.healthy } : {}) },
+    });
+    const httpServer = createServer((request, response) => yoga(withDefaultAccept(request), response));
+    const webSocket = attachGraphqlWebSocket({
+      httpServer,
+      yoga,
+      authenticate,
+      logger,
+      production: config.production,
+      maskError: createMaskError(config.production),
+    });
+    await listen(httpServer, config.port, config.host);
+    const { port } = httpServer.address() as AddressInfo;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    return {
+      url: `http://${host}:${port}`,
+      port,
+      database,
+      webSocket,
+      async stop() {
+        // Sockets first (clients reconnect elsewhere), then in-flight HTTP, then what they used.
+        await webSocket.close(ServiceCloseCode.GoingAway, 'Server shutting down');
+        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeAllConnections();
+        services.typingTimers.stop();
+        await services.presence.stop();
+        await pubsub.stop();
+        await database.stop();
+      },
+    };
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,155 @@
+// The environment, parsed and validated once into a frozen, typed object. Nothing else reads process.env.
+import { createPublicKey } from 'node:crypto';
+
+/** The only secret in the repository: signs and verifies tokens in development mode, never in production. */
+export const DEVELOPMENT_JWT_SECRET = 'development-secret-do-not-use-in-production';
+
+const SYMMETRIC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+export type JwtKeySource =
+  | { kind: 'secret'; secret: string; development: boolean }
+  | { kind: 'publicKey'; pem: string }
+  | { kind: 'jwks'; url: string };
+
+export interface Config {
+  readonly production: boolean;
+  readonly port: number;
+  readonly host: string;
+  /** Unset: embedded PGlite in `pgliteDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly pgliteDir: string;
+  /** Unset: in-process pub-sub, one instance. */
+  readonly redisUrl: string | undefined;
+  readonly jwt: {
+    readonly key: JwtKeySource;
+    readonly algorithm: string;
+    readonly issuer: string | undefined;
+    readonly audience: string | undefined;
+  };
+  readonly authProfileUrl: string | undefined;
+  readonly maxMessageLength: number;
+  readonly maxRoomMembers: number;
+  readonly migrateOnStart: boolean;
+  /** How long a `setTyping(true)` lasts without renewal before the server announces `false`. */
+  readonly typingTimeoutMs: number;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+function jwtKey(env: Env, production: boolean, algorithm: string): JwtKeySource {
+  const secret = optional(env, 'JWT_SECRET');
+  const pem = optional(env, 'JWT_PUBLIC_KEY');
+  const jwksUrl = url(env, 'JWT_JWKS_URL', ['https:', 'http:']);
+  const given = [secret, pem, jwksUrl].filter((value) => value !== undefined).length;
+  if (given > 1) throw new ConfigError('Set only one of JWT_SECRET, JWT_PUBLIC_KEY and JWT_JWKS_URL');
+  if (secret !== undefined) {
+    if (!SYMMETRIC_ALGORITHMS.includes(algorithm)) {
+      throw new ConfigError(`JWT_SECRET needs JWT_ALGORITHM HS256, HS384 or HS512, got ${algorithm}`);
+    }
+    if (production && Buffer.byteLength(secret) < 32) throw new ConfigError('JWT_SECRET must be at least 32 bytes in production');
+    return { kind: 'secret', secret, development: false };
+  }
+  if (pem !== undefined) {
+    if (!ASYMMETRIC_ALGORITHMS.includes(algorithm)) {
+      throw new ConfigError(`JWT_PUBLIC_KEY needs an asymmetric JWT_ALGORITHM (RS256, ES256, EdDSA ...), got ${algorithm}`);
+    }
+    const normalised = pem.replace(/\\n/g, '\n');
+    try {
+      createPublicKey(normalised);
+    } catch {
+      throw new ConfigError('JWT_PUBLIC_KEY is not a PEM public key');
+    }
+    return { kind: 'publicKey', pem: normalised };
+  }
+  if (jwksUrl !== undefined) {
+    if (!ASYMMETRIC_ALGORITHMS.includes(algorithm)) {
+      throw new ConfigError(`JWT_JWKS_URL needs an asymmetric JWT_ALGORITHM (RS256, ES256, EdDSA ...), got ${algorithm}`);
+    }
+    return { kind: 'jwks', url: jwksUrl };
+  }
+  if (production) {
+    throw new ConfigError('No token key: set JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL (NODE_ENV is production)');
+  }
+  if (algorithm !== 'HS256') throw new ConfigError('Development mode signs with HS256: unset JWT_ALGORITHM or set a key');
+  return { kind: 'secret', secret: DEVELOPMENT_JWT_SECRET, development: true };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const algorithm = optional(env, 'JWT_ALGORITHM') ?? 'HS256';
+  if (![...SYMMETRIC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS].includes(algorithm)) {
+    throw new ConfigError(`JWT_ALGORITHM ${algorithm} is not supported`);
+  }
+  return Object.freeze({
+    production,
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: optional(env, 'HOST') ?? '0.0.0.0',
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    pgliteDir: optional(env, 'PGLITE_DIR') ?? './.data',
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    jwt: Object.freeze({
+      key: Object.freeze(jwtKey(env, production, algorithm)),
+      algorithm,
+      issuer: optional(env, 'JWT_ISSUER'),
+      audience: optional(env, 'JWT_AUDIENCE'),
+    }),
+    authProfileUrl: profileUrl(env),
+    maxMessageLength: integer(env, 'MAX_MESSAGE_LENGTH', 4000, 1, 1_000_000),
+    maxRoomMembers: integer(env, 'MAX_ROOM_MEMBERS', 100, 2, 100_000),
+    migrateOnStart: boolean(env, 'MIGRATE_ON_START', true),
+    typingTimeoutMs: integer(env, 'TYPING_TIMEOUT_MS', 6000, 100, 60_000),
+    logLevel: optional(env, 'LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+  });
+}
+
+function profileUrl(env: Env): string | undefined {
+  const template = url(env, 'AUTH_PROFILE_URL', ['https:', 'http:']);
+  if (template !== undefined && !template.includes('{id}')) {
+    throw new ConfigError('AUTH_PROFILE_URL must contain {id}, where the user id goes');
+  }
+  return template;
+}

@@ -1,0 +1,30 @@
+// The per-operation context: who asks, a forked entity manager, and the app's shared services.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Identity } from './auth/identity.ts';
+import type { Loaders } from './resolvers/loaders.ts';
+import type { PresenceStore } from './presence/presence-store.ts';
+import type { PubSub } from './pubsub/index.ts';
+import type { TypingTimers } from './resolvers/typing-timers.ts';
+
+/** What lives as long as the app: built once by app.ts, shared by every operation. */
+export interface Services {
+  readonly config: Config;
+  readonly pubsub: PubSub;
+  readonly presence: PresenceStore;
+  readonly typingTimers: TypingTimers;
+  readonly logger: Logger;
+  /** A fresh entity manager for one unit of work. */
+  readonly entityManager: () => EntityManager;
+}
+
+export interface OperationContext {
+  readonly viewer: Identity;
+  readonly em: EntityManager;
+  readonly services: Services;
+  /** Presence counts WebSocket subscriptions only. */
+  readonly transport: 'http' | 'ws';
+  readonly loaders: Loaders;
+  readonly requestId: string;
+}

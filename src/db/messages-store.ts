@@ -1,0 +1,105 @@
+// Messages in SQL: the atomic send (seq and insert in one statement) and the reads by seq.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MessagePayload } from '../pubsub/topics.ts';
+import { isUniqueViolation, placeholders, toIso } from './sql-values.ts';
+
+const messageColumns = (table = 'messages') =>
+  `${table}.id::text as id, ${table}.room_id as "roomId", ${table}.seq, ${table}.sender_id as "senderId",
+   ${table}.sender_name as "senderName", ${table}.content, ${table}.client_message_id as "clientMessageId",
+   ${table}.created_at as "createdAt"`;
+
+type MessageRow = Omit<MessagePayload, 'createdAt'> & { createdAt: Date | string };
+
+const toPayload = (row: MessageRow): MessagePayload => ({ ...row, createdAt: toIso(row.createdAt) });
+
+export interface NewMessage {
+  roomId: string;
+  senderId: string;
+  senderName: string | null;
+  content: string;
+  clientMessageId: string | null;
+}
+
+export type StoreResult =
+  | { outcome: 'stored'; message: MessagePayload }
+  | { outcome: 'duplicate'; message: MessagePayload }
+  | { outcome: 'not-a-member' };
+
+/**
+ * Stores a message with the next seq of its room. One statement, so one transaction: the room row's
+ * lock is held from the seq bump to the commit, so seq order is commit order and a failed insert
+ * (an idempotency-key race) gives its seq back. The membership test rides in the same statement.
+ */
+export async function storeMessage(em: EntityManager, message: NewMessage): Promise<StoreResult> {
+  if (message.clientMessageId !== null) {
+    const existing = await findByClientMessageId(em, message);
+    if (existing) return { outcome: 'duplicate', message: existing };
+  }
+  try {
+    const rows = await em.execute<MessageRow[]>(
+      `with bumped as (
+         update rooms set last_seq = last_seq + 1, last_activity_at = now()
+         where id = ? and exists (select 1 from room_members where room_id = ? and user_id = ?)
+         returning last_seq
+       )
+       insert into messages (room_id, seq, sender_id, sender_name, content, client_message_id)
+       select ?, last_seq, ?, ?, ?, ? from bumped
+       returning ${messageColumns()}`,
+      [
+        message.roomId, message.roomId, message.senderId,
+        message.roomId, message.senderId, message.senderName, message.content, message.clientMessageId,
+      ],
+    );
+    const row = rows[0];
+    return row ? { outcome: 'stored', message: toPayload(row) } : { outcome: 'not-a-member' };
+  } catch (error) {
+    // A concurrent send with the same clientMessageId committed first: answer with its message.
+    if (message.clientMessageId !== null && isUniqueViolation(error)) {
+      const existing = await findByClientMessageId(em, message);
+      if (existing) return { outcome: 'duplicate', message: existing };
+    }
+    throw error;
+  }
+}
+
+async function findByClientMessageId(em: EntityManager, message: NewMessage): Promise<MessagePayload | undefined> {
+  const rows = await em.execute<MessageRow[]>(
+    `select ${messageColumns()} from messages where room_id = ? and sender_id = ? and client_message_id = ?`,
+    [message.roomId, message.senderId, message.clientMessageId],
+  );
+  return rows[0] && toPayload(rows[0]);
+}
+
+export interface SeqRange {
+  /** Exclusive lower bound. */
+  afterSeq?: number | undefined;
+  /** Exclusive upper bound. */
+  beforeSeq?: number | undefined;
+  limit: number;
+  /** 'oldest' takes the first `limit` messages of the range, 'newest' the last; both answer oldest-first. */
+  from: 'oldest' | 'newest';
+}
+
+/** Messages of a room within a seq range, oldest-first, walking the (room_id, seq) index. */
+export async function messagesInRange(em: EntityManager, roomId: string, range: SeqRange): Promise<MessagePayload[]> {
+  const order = range.from === 'oldest' ? 'asc' : 'desc';
+  const rows = await em.execute<MessageRow[]>(
+    `select ${messageColumns()} from messages
+     where room_id = ? and seq > ? and seq < ?
+     order by seq ${order} limit ?`,
+    [roomId, range.afterSeq ?? 0, range.beforeSeq ?? 2147483647, range.limit],
+  );
+  const messages = rows.map(toPayload);
+  return range.from === 'oldest' ? messages : messages.reverse();
+}
+
+/** The newest message of each room, for `Room.lastMessage`. */
+export async function lastMessages(em: EntityManager, roomIds: readonly string[]): Promise<Map<string, MessagePayload>> {
+  const rows = await em.execute<MessageRow[]>(
+    `select ${messageColumns('m')}
+     from rooms r join messages m on m.room_id = r.id and m.seq = r.last_seq
+     where r.id in (${placeholders(roomIds)})`,
+    [...roomIds],
+  );
+  return new Map(rows.map((row) => [row.roomId, toPayload(row)]));
+}

@@ -1,0 +1,73 @@
+// The ORM for a configuration: real PostgreSQL at DATABASE_URL, or embedded PGlite when it is unset.
+import { MikroORM, type PostgreSqlConnection } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { Config } from '../config.ts';
+import { migrationsList } from '../../migrations/index.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { entities } from './entities/index.ts';
+
+export interface Database {
+  readonly orm: MikroORM;
+  readonly embedded: boolean;
+  /** Applies pending migrations; several instances may call it at once. */
+  migrate(): Promise<string[]>;
+  /** True when a trivial query answers. */
+  ping(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export async function createDatabase(config: Config): Promise<Database> {
+  const embedded = config.databaseUrl === undefined ? await startEmbeddedPostgres(config.pgliteDir) : undefined;
+  const orm = await MikroORM.init({
+    clientUrl: embedded?.url ?? config.databaseUrl,
+    entities,
+    extensions: [Migrator],
+    migrations: { migrationsList, snapshot: false, silent: true },
+    // PGlite serves one session; every transaction must then run on that one connection.
+    pool: embedded ? { min: 1, max: 1 } : { min: 0, max: 10 },
+    debug: false,
+    allowGlobalContext: false,
+  });
+  return {
+    orm,
+    embedded: embedded !== undefined,
+    async migrate() {
+      return withMigrationLock(orm, embedded !== undefined, async () => {
+        const applied = await orm.migrator.up();
+        return applied.map((migration) => migration.name);
+      });
+    },
+    async ping() {
+      try {
+        await orm.em.fork().execute('select 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async stop() {
+      await orm.close(true);
+      await embedded?.stop();
+    },
+  };
+}
+
+/** An arbitrary, fixed key: PostgreSQL advisory lock held while one instance migrates. */
+const MIGRATION_LOCK_KEY = 7_342_118_901;
+
+/**
+ * Serialises migrations across instances starting together: the first takes the advisory lock and
+ * migrates, the others wait on it and then find nothing pending. PGlite has one session and one instance.
+ */
+async function withMigrationLock<T>(orm: MikroORM, embedded: boolean, work: () => Promise<T>): Promise<T> {
+  if (embedded) return work();
+  const pool = await (orm.em.getConnection() as PostgreSqlConnection).getNativeClient();
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    return await work();
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    client.release();
+  }
+}

@@ -1,0 +1,147 @@
+// Rooms and membership in SQL: the race-safe direct pair, group creation, membership and listing.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RoomKind } from './entities/room.ts';
+import { RoomMember } from './entities/room-member.ts';
+import { toIso } from './sql-values.ts';
+
+export interface RoomRecord {
+  id: string;
+  kind: RoomKind;
+  title: string | null;
+  createdAt: string;
+  lastSeq: number;
+  lastActivityAt: string;
+}
+
+type RoomRow = Omit<RoomRecord, 'createdAt' | 'lastActivityAt'> & { createdAt: Date | string; lastActivityAt: Date | string };
+
+const roomColumns = (table = 'rooms') =>
+  `${table}.id, ${table}.kind, ${table}.title, ${table}.created_at as "createdAt", ${table}.last_seq as "lastSeq",
+   ${table}.last_activity_at as "lastActivityAt"`;
+
+const toRecord = (row: RoomRow): RoomRecord => ({
+  ...row,
+  createdAt: toIso(row.createdAt),
+  lastActivityAt: toIso(row.lastActivityAt),
+});
+
+/**
+ * The direct room of a pair, created with both members when missing. The partial unique index on
+ * (direct_low, direct_high) lets exactly one concurrent creator insert; the others' insert does
+ * nothing, and their second statement (a fresh snapshot, after the winner committed) finds the room.
+ */
+export async function getOrCreateDirectRoom(
+  em: EntityManager,
+  creatorId: string,
+  otherId: string,
+): Promise<{ room: RoomRecord; created: boolean }> {
+  const [low, high] = [creatorId, otherId].sort() as [string, string];
+  const created = await em.transactional(async (tx) => {
+    const rows = await tx.execute<RoomRow[]>(
+      `insert into rooms (kind, direct_low, direct_high, created_by) values ('DIRECT', ?, ?, ?)
+       on conflict (direct_low, direct_high) where kind = 'DIRECT' do nothing
+       returning ${roomColumns()}`,
+      [low, high, creatorId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    await addMembers(tx, row.id, [low, high]);
+    return toRecord(row);
+  });
+  if (created) return { room: created, created: true };
+  const rows = await em.execute<RoomRow[]>(
+    `select ${roomColumns()} from rooms where kind = 'DIRECT' and direct_low = ? and direct_high = ?`,
+    [low, high],
+  );
+  if (!rows[0]) throw new Error(`direct room of ${low} and ${high} neither inserted nor found`);
+  return { room: toRecord(rows[0]), created: false };
+}
+
+export async function createGroupRoom(
+  em: EntityManager,
+  creatorId: string,
+  memberIds: readonly string[],
+  title: string | null,
+): Promise<RoomRecord> {
+  return em.transactional(async (tx) => {
+    const rows = await tx.execute<RoomRow[]>(
+      `insert into rooms (kind, title, created_by) values ('GROUP', ?, ?) returning ${roomColumns()}`,
+      [title, creatorId],
+    );
+    const row = rows[0]!;
+    await addMembers(tx, row.id, memberIds);
+    return toRecord(row);
+  });
+}
+
+async function addMembers(em: EntityManager, roomId: string, userIds: readonly string[]): Promise<void> {
+  await em.execute(
+    `insert into room_members (room_id, user_id) values ${userIds.map(() => '(?, ?)').join(', ')}`,
+    userIds.flatMap((userId) => [roomId, userId]),
+  );
+}
+
+/** The room and whether the user is one of its members; undefined when there is no such room. */
+export async function findRoomForUser(
+  em: EntityManager,
+  roomId: string,
+  userId: string,
+): Promise<{ room: RoomRecord; isMember: boolean } | undefined> {
+  const rows = await em.execute<(RoomRow & { isMember: boolean })[]>(
+    `select ${roomColumns('r')},
+       exists (select 1 from room_members m where m.room_id = r.id and m.user_id = ?) as "isMember"
+     from rooms r where r.id = ?`,
+    [userId, roomId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const { isMember, ...room } = row;
+  return { room: toRecord(room), isMember };
+}
+
+export async function memberIdsOfRooms(em: EntityManager, roomIds: readonly string[]): Promise<Map<string, string[]>> {
+  const rows = await em.find(
+    RoomMember,
+    { roomId: { $in: [...roomIds] } },
+    { orderBy: { joinedAt: 'asc', userId: 'asc' }, disableIdentityMap: true },
+  );
+  const members = new Map<string, string[]>();
+  for (const row of rows) members.set(row.roomId, [...(members.get(row.roomId) ?? []), row.userId]);
+  return members;
+}
+
+/** A position in "rooms by most recent activity": the activity time, then the id to break ties. */
+export interface RoomPosition {
+  lastActivityAt: string;
+  id: string;
+}
+
+/** The user's rooms, most recent activity first, strictly after `after` when given. */
+export async function roomsOfUser(
+  em: EntityManager,
+  userId: string,
+  after: RoomPosition | undefined,
+  limit: number,
+): Promise<RoomRecord[]> {
+  const rows = await em.execute<RoomRow[]>(
+    `select ${roomColumns('r')} from room_members m join rooms r on r.id = m.room_id
+     where m.user_id = ? ${after ? 'and (r.last_activity_at, r.id) < (?::timestamptz, ?::uuid)' : ''}
+     order by r.last_activity_at desc, r.id desc limit ?`,
+    after ? [userId, after.lastActivityAt, after.id, limit] : [userId, limit],
+  );
+  return rows.map(toRecord);
+}
+
+/** Every room of the user with its latest seq: where an all-rooms message feed starts. */
+export async function roomSeqsOfUser(em: EntityManager, userId: string): Promise<Map<string, number>> {
+  const rows = await em.execute<{ id: string; lastSeq: number }[]>(
+    `select r.id, r.last_seq as "lastSeq" from room_members m join rooms r on r.id = m.room_id where m.user_id = ?`,
+    [userId],
+  );
+  return new Map(rows.map((row) => [row.id, row.lastSeq]));
+}
+
+export async function lastSeqOfRoom(em: EntityManager, roomId: string): Promise<number> {
+  const rows = await em.execute<{ lastSeq: number }[]>('select last_seq as "lastSeq" from rooms where id = ?', [roomId]);
+  return rows[0]?.lastSeq ?? 0;
+}

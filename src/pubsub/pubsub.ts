@@ -1,0 +1,20 @@
+// The one pub-sub interface the resolvers see; in-process and Redis implementations stand behind it.
+
+/** A named channel whose payloads have type T. Build them with `topics`, never by hand. */
+export interface Topic<T> {
+  readonly channel: string;
+  /** Carries the payload type only; never set. */
+  readonly payload?: T;
+}
+
+export type Unsubscribe = () => void;
+
+export interface PubSub {
+  /** Delivers the payload to every subscriber of the topic, on every instance. */
+  publish<T>(topic: Topic<T>, payload: T): Promise<void>;
+  /** Calls the listener for each payload published after the returned promise resolves. */
+  subscribe<T>(topic: Topic<T>, listener: (payload: T) => void): Promise<Unsubscribe>;
+  /** True when events reach other instances now (always true in-process). */
+  healthy(): Promise<boolean>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+// Typing indicators: never stored, delivered to the room's other members, expired by the server.
+import type { OperationContext } from '../context.ts';
+import { topics, type TypingPayload } from '../pubsub/topics.ts';
+import { eventStream } from './event-stream.ts';
+import { trackPresence } from './presence.ts';
+import { roomOfViewer } from './rooms.ts';
+
+export async function setTyping(ctx: OperationContext, args: { roomId: string; isTyping: boolean }): Promise<boolean> {
+  const room = await roomOfViewer(ctx, args.roomId);
+  const { viewer, services } = ctx;
+  const publish = (isTyping: boolean) =>
+    services.pubsub.publish(topics.typing(room.id), {
+      roomId: room.id,
+      userId: viewer.id,
+      userName: viewer.name,
+      isTyping,
+      at: new Date().toISOString(),
+    });
+  const key = `${room.id}\u0000${viewer.id}`;
+  if (args.isTyping) {
+    services.typingTimers.start(key, () => {
+      publish(false).catch((error: unknown) => services.logger.warn({ err: error }, 'typing expiry not published'));
+    });
+  } else {
+    services.typingTimers.cancel(key);
+  }
+  await publish(args.isTyping);
+  return true;
+}
+
+/** The typing changes of the room's other members; the viewer's own are left out. */
+export async function typingFeed(ctx: OperationContext, roomId: string) {
+  const room = await roomOfViewer(ctx, roomId);
+  return eventStream<TypingPayload>(async (push) => {
+    const unsubscribe = await ctx.services.pubsub.subscribe(topics.typing(room.id), (event) => {
+      if (event.userId !== ctx.viewer.id) push(event);
+    });
+    const leave = await trackPresence(ctx, room.id);
+    return async () => {
+      unsubscribe();
+      await leave();
+    };
+  });
+}

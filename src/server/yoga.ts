@@ -1,0 +1,57 @@
+// The GraphQL engine: Yoga over the Pothos schema, with error masking, error logging and /health.
+import { createYoga, useErrorHandler } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { OperationContext } from '../context.ts';
+import { schema } from '../schema/index.ts';
+import type { InitialContext } from './context-factory.ts';
+import { createMaskError, isUnexpected, originalOf } from './graphql-errors.ts';
+import { useContractErrorCodes } from './use-error-codes.ts';
+import { useHealth, type HealthChecks } from './use-health.ts';
+
+const EXAMPLE_OPERATION = `# Set the Authorization header below ("Headers" tab):
+#   { "Authorization": "Bearer <token from: npm run token -- alice Alice>" }
+
+query MyRooms {
+  me { id name }
+  rooms(first: 10) {
+    edges { node { id kind title members { id name } lastMessage { seq senderName content createdAt } } }
+  }
+}
+`;
+
+export function createYogaServer(options: {
+  production: boolean;
+  logger: Logger;
+  context: (initial: InitialContext) => Promise<OperationContext>;
+  health: HealthChecks;
+}) {
+  const { production, logger } = options;
+  return createYoga<InitialContext, OperationContext>({
+    schema,
+    context: options.context,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/yoga-health',
+    landingPage: false,
+    graphiql: production ? false : { title: 'Chat API', defaultQuery: EXAMPLE_OPERATION, subscriptionsProtocol: 'WS' },
+    maskedErrors: { maskError: createMaskError(production) },
+    logging: {
+      debug: (...args) => logger.debug(args),
+      info: (...args) => logger.info(args),
+      warn: (...args) => logger.warn(args),
+      error: (...args) => logger.error(args),
+    },
+    plugins: [
+      useHealth(options.health),
+      useContractErrorCodes(),
+      useErrorHandler(({ errors, context, phase }) => {
+        for (const error of errors) {
+          if (!isUnexpected(error)) continue;
+          const requestId = (context as Partial<OperationContext>).requestId;
+          logger.error({ err: originalOf(error), requestId, phase }, 'operation failed');
+        }
+      }),
+    ],
+  });
+}
+
+export type YogaServer = ReturnType<typeof createYogaServer>;

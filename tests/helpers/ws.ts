@@ -1,0 +1,104 @@
+// GraphQL over WebSocket with the real graphql-ws client, and a collector for subscription events
+// whose every wait has an expiry that says what was awaited.
+import { createClient, type Client, type ClientOptions } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export function wsClient(url: string, options: Partial<ClientOptions> & { token?: string } = {}): Client {
+  const { token, ...rest } = options;
+  return createClient({
+    url,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : undefined,
+    ...rest,
+  });
+}
+
+export interface Collector<T> {
+  readonly events: T[];
+  readonly errors: unknown[];
+  /** Resolves once `count` events have arrived (in total); rejects after `timeoutMs`. */
+  waitForCount(count: number, timeoutMs?: number): Promise<T[]>;
+  /** Resolves with the first event (past or future) matching `predicate`. */
+  waitFor(predicate: (event: T) => boolean, what: string, timeoutMs?: number): Promise<T>;
+  /** Resolves when the subscription ends with an error, with that error. */
+  waitForError(timeoutMs?: number): Promise<unknown>;
+  dispose(): void;
+}
+
+export function collect<T = any>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+  field?: string,
+): Collector<T> {
+  const events: T[] = [];
+  const errors: unknown[] = [];
+  const waiters = new Set<() => void>();
+  const notify = () => waiters.forEach((check) => check());
+  const dispose = client.subscribe<Record<string, T>>(
+    { query, variables },
+    {
+      next: (result) => {
+        if (result.errors?.length) errors.push(result.errors);
+        const data = result.data;
+        if (data) events.push(field ? data[field]! : (Object.values(data)[0] as T));
+        notify();
+      },
+      error: (error) => {
+        errors.push(error);
+        notify();
+      },
+      complete: () => notify(),
+    },
+  );
+  const until = <R>(check: () => R | undefined, what: string, timeoutMs: number) =>
+    new Promise<R>((resolve, reject) => {
+      const attempt = () => {
+        const value = check();
+        if (value === undefined) return;
+        waiters.delete(attempt);
+        clearTimeout(timer);
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(attempt);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${events.length} events: ${JSON.stringify(events).slice(0, 500)}; errors: ${JSON.stringify(errors).slice(0, 500)}`));
+      }, timeoutMs);
+      waiters.add(attempt);
+      attempt();
+    });
+  return {
+    events,
+    errors,
+    waitForCount: (count, timeoutMs = 5000) =>
+      until(() => (events.length >= count ? events.slice(0, count) : undefined), `${count} events`, timeoutMs),
+    waitFor: (predicate, what, timeoutMs = 5000) => until(() => events.find(predicate), what, timeoutMs),
+    waitForError: (timeoutMs = 5000) => until(() => errors[0], 'an error', timeoutMs),
+    dispose,
+  };
+}
+
+/** Opens a raw socket (no graphql-ws client) for protocol-level tests; resolves when open. */
+export function rawSocket(url: string, protocols: string | string[] = 'graphql-transport-ws', headers?: Record<string, string>) {
+  const socket = new WebSocket(url, protocols, { headers });
+  const messages: unknown[] = [];
+  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
+  const opened = new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return { socket, messages, closed, opened };
+}
+
+/** Resolves with the close code and reason when the socket closes, or rejects after `timeoutMs`. */
+export function withTimeout<T>(promise: Promise<T>, what: string, timeoutMs = 5000): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs).unref()),
+  ]);
+}
