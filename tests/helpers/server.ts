@@ -1,6 +1,6 @@
 // Starts the real app on an ephemeral loopback port, on the database and pub-sub the environment
 // names, and registers its disposal. Several may run in one test file.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, type RunningApp } from '../../src/app.ts';
@@ -16,7 +16,7 @@ const running = new Set<TestServer>();
 
 /** Environment overrides go through the same config parser as production. */
 export async function startServer(env: Record<string, string | undefined> = {}): Promise<TestServer> {
-  const pgliteDir = databaseUrl || env.PGLITE_DIR ? undefined : await mkdtemp(join(tmpdir(), 'chat-test-pglite-'));
+  const pgliteDir = databaseUrl || env.PGLITE_DIR ? undefined : await freshPgliteDir();
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -39,6 +39,14 @@ export async function startServer(env: Record<string, string | undefined> = {}):
   };
   running.add(server);
   return server;
+}
+
+/** An empty PGlite directory of its own: a copy of the run's initialised template when there is one. */
+async function freshPgliteDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'chat-test-pglite-'));
+  const template = process.env.CHAT_TEST_PGLITE_TEMPLATE;
+  if (template) await cp(template, dir, { recursive: true });
+  return dir;
 }
 
 /** Stops every server the file started; call from afterAll. */

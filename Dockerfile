@@ -1,0 +1,13 @@
+# The service image: Node 24 LTS, production dependencies, TypeScript run directly (Node strips types).
+FROM node:24-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
+COPY src ./src
+COPY migrations ./migrations
+COPY scripts ./scripts
+USER node
+EXPOSE 4000
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD node -e "fetch('http://127.0.0.1:4000/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "src/main.ts"]
