@@ -32,7 +32,8 @@ export function createYogaServer(options: {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/yoga-health',
     landingPage: false,
-    graphiql: production ? false : { title: 'Chat API', defaultQuery: EXAMPLE_OPERATION, subscriptionsProtocol: 'WS' },
+    // GraphiQL runs subscriptions as server-sent events, which carry the Authorization header it shows.
+    graphiql: production ? false : { title: 'Chat API', defaultQuery: EXAMPLE_OPERATION },
     maskedErrors: { maskError: createMaskError(production) },
     logging: {
       debug: (...args) => logger.debug(args),
