@@ -55,8 +55,10 @@ export function attachGraphqlWebSocket(options: {
 
   const closeWhenExpired = (socket: WebSocket, session: { expiry?: NodeJS.Timeout }, expiresAt: number) => {
     const delay = expiresAt * 1000 - Date.now();
+    // Node timers may fire up to a millisecond early against the wall clock (and a capped delay
+    // long before): re-arm rather than close a socket whose token is valid until `exp`.
     session.expiry = setTimeout(
-      () => (delay > MAX_TIMER_MS ? closeWhenExpired(socket, session, expiresAt) : socket.close(CloseCode.Unauthorized, 'Token expired')),
+      () => (Date.now() < expiresAt * 1000 ? closeWhenExpired(socket, session, expiresAt) : socket.close(CloseCode.Unauthorized, 'Token expired')),
       Math.min(Math.max(delay, 0), MAX_TIMER_MS),
     );
   };
@@ -70,6 +72,8 @@ export function attachGraphqlWebSocket(options: {
         const { socket, request } = ctx.extra;
         try {
           const viewer = await authenticate(tokenFromSocket(ctx.connectionParams, request));
+          // The client may have gone while the token was checked: nothing to keep for it.
+          if (socket.readyState !== socket.OPEN) return false;
           const session: SocketSession & { expiry?: NodeJS.Timeout } = { viewer, id: randomUUID() };
           sessions.set(socket, session);
           if (viewer.expiresAt !== undefined) closeWhenExpired(socket, session, viewer.expiresAt);
