@@ -5,8 +5,10 @@ import type { Config } from './config.ts';
 import { createAuthenticator } from './auth/authenticator.ts';
 import type { Services } from './context.ts';
 import { createDatabase, type Database } from './db/orm.ts';
-import { createInProcessPresenceStore } from './presence/in-process-store.ts';
+import { createPresenceStore } from './presence/index.ts';
+import { announceExpiredPresence } from './resolvers/presence-expiry.ts';
 import { createPubSub } from './pubsub/index.ts';
+import { OpenStreams } from './resolvers/event-stream.ts';
 import { createTypingTimers } from './resolvers/typing-timers.ts';
 import { createContextFactory } from './server/context-factory.ts';
 import { createMaskError } from './server/graphql-errors.ts';
@@ -14,6 +16,11 @@ import { createLogger } from './server/logger.ts';
 import { attachGraphqlWebSocket, ServiceCloseCode, type GraphqlWebSocket } from './server/websocket.ts';
 import { withDefaultAccept } from './server/default-accept.ts';
 import { createYogaServer } from './server/yoga.ts';
+
+/** The longest a graceful stop waits for each of its steps, so that it ends well within 10 s. */
+const STOP_STEP_MS = 3_000;
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 export interface RunningApp {
   /** http://host:port, the port the OS gave when PORT is 0. */
@@ -36,8 +43,13 @@ export async function startApp(config: Config): Promise<RunningApp> {
     const services: Services = {
       config,
       pubsub,
-      presence: createInProcessPresenceStore(),
+      presence: createPresenceStore(config, logger, (roomId, userId) =>
+        announceExpiredPresence(services, roomId, userId).catch((error: unknown) =>
+          logger.warn({ err: error, roomId, userId }, 'expired presence not announced'),
+        ),
+      ),
       typingTimers: createTypingTimers(config.typingTimeoutMs),
+      streams: new OpenStreams(),
       logger,
       entityManager: () => database.orm.em.fork(),
     };
@@ -68,9 +80,13 @@ export async function startApp(config: Config): Promise<RunningApp> {
       database,
       webSocket,
       async stop() {
-        // Sockets first (clients reconnect elsewhere), then in-flight HTTP, then what they used.
+        const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        // Sockets first: clients reconnect elsewhere, and their subscriptions' cleanups announce OFFLINE.
         await webSocket.close(ServiceCloseCode.GoingAway, 'Server shutting down');
-        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await services.streams.drained(STOP_STEP_MS);
+        // In-flight requests (sends committing and publishing) finish; idle keep-alive connections go now.
+        httpServer.closeIdleConnections();
+        await Promise.race([httpClosed, delay(STOP_STEP_MS)]);
         httpServer.closeAllConnections();
         services.typingTimers.stop();
         await services.presence.stop();

@@ -33,6 +33,8 @@ export interface Config {
   readonly migrateOnStart: boolean;
   /** How long a `setTyping(true)` lasts without renewal before the server announces `false`. */
   readonly typingTimeoutMs: number;
+  /** With Redis: an instance whose presence heartbeat is older than this is taken for dead. */
+  readonly presenceExpiryMs: number;
   readonly logLevel: string;
 }
 
@@ -142,6 +144,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxRoomMembers: integer(env, 'MAX_ROOM_MEMBERS', 100, 2, 100_000),
     migrateOnStart: boolean(env, 'MIGRATE_ON_START', true),
     typingTimeoutMs: integer(env, 'TYPING_TIMEOUT_MS', 6000, 100, 60_000),
+    presenceExpiryMs: integer(env, 'PRESENCE_EXPIRY_MS', 15_000, 300, 300_000),
     logLevel: optional(env, 'LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
   });
 }

@@ -6,6 +6,7 @@ import type { Identity } from './auth/identity.ts';
 import type { Loaders } from './resolvers/loaders.ts';
 import type { PresenceStore } from './presence/presence-store.ts';
 import type { PubSub } from './pubsub/index.ts';
+import type { OpenStreams } from './resolvers/event-stream.ts';
 import type { TypingTimers } from './resolvers/typing-timers.ts';
 
 /** What lives as long as the app: built once by app.ts, shared by every operation. */
@@ -14,6 +15,8 @@ export interface Services {
   readonly pubsub: PubSub;
   readonly presence: PresenceStore;
   readonly typingTimers: TypingTimers;
+  /** Subscriptions open now; a graceful stop waits for their cleanups. */
+  readonly streams: OpenStreams;
   readonly logger: Logger;
   /** A fresh entity manager for one unit of work. */
   readonly entityManager: () => EntityManager;

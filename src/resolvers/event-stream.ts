@@ -1,16 +1,68 @@
 // An async iterator fed by callbacks, with cleanup that runs as soon as the consumer stops
-// (graphql-ws calls return() on complete and on socket close), even while no event is pending.
+// (graphql-ws calls return() on complete and on socket close), even while no event is pending,
+// and also when set-up fails half-way. Every stream is tracked so that a graceful stop can wait
+// for the cleanups (presence OFFLINE announcements) before it closes pub-sub and the database.
 import { Repeater } from '@repeaterjs/repeater';
+import type { OperationContext } from '../context.ts';
 
 export type Cleanup = () => void | Promise<void>;
 
-/** `start` subscribes and returns its cleanup; events it pushes before the consumer stops are delivered in order. */
-export function eventStream<T>(start: (push: (value: T) => void) => Promise<Cleanup>): AsyncIterableIterator<T> {
-  return new Repeater<T>(async (push, stop) => {
-    const cleanup = await start((value) => {
-      void push(value);
-    });
-    await stop;
-    await cleanup();
+/** What a stream's set-up uses: `push` delivers in order; `defer` registers a cleanup once the resource exists. */
+export interface StreamScope<T> {
+  push(value: T): void;
+  defer(cleanup: Cleanup): void;
+}
+
+/** The app's open streams. */
+export class OpenStreams {
+  readonly #running = new Set<Promise<void>>();
+
+  track(done: Promise<void>): void {
+    this.#running.add(done);
+    void done.finally(() => this.#running.delete(done)).catch(() => undefined);
+  }
+
+  /** Resolves when every stream that is ending has run its cleanups, or after `timeoutMs`. */
+  async drained(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#running]),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+}
+
+export function eventStream<T>(ctx: OperationContext, setUp: (scope: StreamScope<T>) => Promise<void>): AsyncIterableIterator<T> {
+  const { streams, logger } = ctx.services;
+  return new Repeater<T>((push, stop) => {
+    const done = (async () => {
+      const cleanups: Cleanup[] = [];
+      try {
+        await setUp({
+          push(value) {
+            try {
+              void push(value);
+            } catch {
+              // Over a thousand events wait unread: the client is not reading. Ending the stream
+              // (it can resume with afterSeq) beats dropping events or growing memory without bound.
+              stop();
+            }
+          },
+          defer: (cleanup) => cleanups.push(cleanup),
+        });
+        await stop;
+      } finally {
+        for (const cleanup of cleanups.reverse()) {
+          try {
+            await cleanup();
+          } catch (error) {
+            logger.warn({ err: error }, 'a subscription cleanup failed');
+          }
+        }
+      }
+    })();
+    streams.track(done);
+    return done;
   });
 }

@@ -38,49 +38,57 @@ export async function messageFeed(ctx: OperationContext, args: { roomId?: string
 async function roomFeed(ctx: OperationContext, roomId: string, afterSeq: number | undefined) {
   const room = await roomOfViewer(ctx, roomId);
   const { pubsub } = ctx.services;
-  return eventStream<MessagePayload>(async (push) => {
+  return eventStream<MessagePayload>(ctx, async ({ push, defer }) => {
     let sequencer: RoomSequencer | undefined;
     const early: MessagePayload[] = [];
     // Subscribe first, then read the position: nothing committed in between can be missed.
-    const unsubscribe = await pubsub.subscribe(topics.messageAdded(room.id), (message) =>
-      sequencer ? sequencer.offer(message) : early.push(message),
+    defer(
+      await pubsub.subscribe(topics.messageAdded(room.id), (message) =>
+        sequencer ? sequencer.offer(message) : early.push(message),
+      ),
     );
-    const start = afterSeq ?? (await lastSeqOfRoom(ctx.services.entityManager(), room.id));
-    sequencer = sequencerFor(ctx, room.id, start, push);
+    const latest = await lastSeqOfRoom(ctx.services.entityManager(), room.id);
+    // An afterSeq past the latest seq resumes from the latest: the next message is new to this client
+    // and must reach it (CONTRACT.md), though its seq is not above afterSeq.
+    sequencer = sequencerFor(ctx, room.id, Math.min(afterSeq ?? latest, latest), push);
     if (afterSeq !== undefined) await sequencer.catchUp();
     for (const message of early) sequencer.offer(message);
-    const leave = await trackPresence(ctx, room.id);
-    return async () => {
-      unsubscribe();
-      await leave();
-    };
+    defer(await trackPresence(ctx, room.id));
   });
 }
 
 function allRoomsFeed(ctx: OperationContext) {
   const { pubsub, logger } = ctx.services;
-  return eventStream<MessagePayload>(async (push) => {
-    const followed = new Map<string, Unsubscribe | undefined>();
+  const em = () => ctx.services.entityManager();
+  return eventStream<MessagePayload>(ctx, async ({ push, defer }) => {
+    const sequencers = new Map<string, RoomSequencer>();
+    const unsubscribes: Unsubscribe[] = [];
     let stopped = false;
-    const follow = async (roomId: string, deliveredSeq: number, replay: boolean) => {
-      if (followed.has(roomId)) return;
-      followed.set(roomId, undefined);
+    defer(() => {
+      stopped = true;
+      for (const unsubscribe of unsubscribes) unsubscribe();
+    });
+    const follow = async (roomId: string, deliveredSeq: number) => {
+      if (sequencers.has(roomId)) return;
       const sequencer = sequencerFor(ctx, roomId, deliveredSeq, push);
+      sequencers.set(roomId, sequencer);
       const unsubscribe = await pubsub.subscribe(topics.messageAdded(roomId), (message) => sequencer.offer(message));
       if (stopped) return unsubscribe();
-      followed.set(roomId, unsubscribe);
-      // A room joined after the feed started: its messages so far are new to this feed.
-      if (replay) await sequencer.catchUp();
+      unsubscribes.push(unsubscribe);
     };
-    const unsubscribeJoins = await pubsub.subscribe(topics.roomJoined(ctx.viewer.id), ({ roomId }) => {
-      follow(roomId, 0, true).catch((error: unknown) => logger.warn({ err: error, roomId }, 'could not follow a new room'));
-    });
-    const rooms = await roomSeqsOfUser(ctx.services.entityManager(), ctx.viewer.id);
-    await Promise.all([...rooms].map(([roomId, lastSeq]) => follow(roomId, lastSeq, false)));
-    return () => {
-      stopped = true;
-      unsubscribeJoins();
-      for (const unsubscribe of followed.values()) unsubscribe?.();
-    };
+    unsubscribes.push(
+      await pubsub.subscribe(topics.roomJoined(ctx.viewer.id), ({ roomId }) => {
+        // A room joined after the feed started: its messages so far are new to this feed.
+        follow(roomId, 0)
+          .then(() => sequencers.get(roomId)?.catchUp())
+          .catch((error: unknown) => logger.warn({ err: error, roomId }, 'could not follow a new room'));
+      }),
+    );
+    const positions = await roomSeqsOfUser(em(), ctx.viewer.id);
+    await Promise.all([...positions].map(([roomId, lastSeq]) => follow(roomId, lastSeq)));
+    // A message committed between that read and its room's subscription would wait for the room's
+    // next message: read the positions again and catch up where they moved.
+    const moved = [...(await roomSeqsOfUser(em(), ctx.viewer.id))].filter(([roomId, seq]) => seq > (positions.get(roomId) ?? seq));
+    await Promise.all(moved.map(([roomId]) => sequencers.get(roomId)?.catchUp()));
   });
 }

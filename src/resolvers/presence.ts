@@ -33,12 +33,8 @@ export async function onlineMembers(ctx: OperationContext, roomId: string): Prom
 
 export async function presenceFeed(ctx: OperationContext, roomId: string) {
   const room = await roomOfViewer(ctx, roomId);
-  return eventStream<PresencePayload>(async (push) => {
-    const unsubscribe = await ctx.services.pubsub.subscribe(topics.presence(room.id), push);
-    const leave = await trackPresence(ctx, room.id);
-    return async () => {
-      unsubscribe();
-      await leave();
-    };
+  return eventStream<PresencePayload>(ctx, async ({ push, defer }) => {
+    defer(await ctx.services.pubsub.subscribe(topics.presence(room.id), push));
+    defer(await trackPresence(ctx, room.id));
   });
 }

@@ -62,9 +62,9 @@ export class RoomSequencer {
     try {
       while (this.#pending.size > 0) {
         const firstPending = Math.min(...this.#pending.keys());
-        const missing = await this.#readStored(this.#delivered, firstPending, READ_BATCH);
-        for (const message of missing) this.#accept(message);
         const before = this.#delivered;
+        const missing = await this.#readStored(before, firstPending, READ_BATCH);
+        for (const message of missing) this.#accept(message);
         this.#drain();
         if (this.#delivered === before) return; // storage had nothing new: wait for the next event
       }

@@ -122,10 +122,25 @@ export function attachGraphqlWebSocket(options: {
     sockets: wss.clients,
     async close(code, reason) {
       options.httpServer.off('upgrade', onUpgrade);
-      for (const socket of wss.clients) socket.close(code, reason);
+      // Each socket gets the closing handshake, then is cut if its client does not answer in time.
+      await Promise.all([...wss.clients].map((socket) => closeSocket(socket, code, reason)));
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+const CLOSE_HANDSHAKE_MS = 2_000;
+
+function closeSocket(socket: WebSocket, code: number, reason: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.readyState === socket.CLOSED) return resolve();
+    const timer = setTimeout(() => socket.terminate(), CLOSE_HANDSHAKE_MS);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.close(code, reason);
+  });
 }
 
 type OperationResult = ReturnType<NonNullable<ServerOptions['execute']>>;

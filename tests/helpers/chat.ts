@@ -1,12 +1,16 @@
 // Chat steps that many tests share: create rooms, send messages, wait until a feed is live.
 import { expectData } from './http.ts';
-import type { TestServer } from './server.ts';
 import type { TestUser } from './tokens.ts';
+
+/** Anything that serves the GraphQL endpoint: an in-process test server or an instance process. */
+export interface Endpoint {
+  readonly httpUrl: string;
+}
 
 export const ROOM_FIELDS = 'id kind title createdAt members { id name }';
 export const MESSAGE_FIELDS = 'id roomId seq senderId senderName content clientMessageId createdAt';
 
-export async function createRoom(server: TestServer, user: TestUser, participantIds: string[], title?: string) {
+export async function createRoom(server: Endpoint, user: TestUser, participantIds: string[], title?: string) {
   const data = await expectData(
     server.httpUrl,
     user.token,
@@ -16,7 +20,7 @@ export async function createRoom(server: TestServer, user: TestUser, participant
   return data.createRoom as { created: boolean; room: { id: string; kind: string; title: string | null; members: { id: string }[] } };
 }
 
-export async function sendMessage(server: TestServer, user: TestUser, roomId: string, content: string, clientMessageId?: string) {
+export async function sendMessage(server: Endpoint, user: TestUser, roomId: string, content: string, clientMessageId?: string) {
   const data = await expectData(
     server.httpUrl,
     user.token,
@@ -26,7 +30,7 @@ export async function sendMessage(server: TestServer, user: TestUser, roomId: st
   return data.sendMessage as { id: string; seq: number; content: string; senderId: string; clientMessageId: string | null };
 }
 
-export async function onlineMemberIds(server: TestServer, user: TestUser, roomId: string): Promise<string[]> {
+export async function onlineMemberIds(server: Endpoint, user: TestUser, roomId: string): Promise<string[]> {
   const data = await expectData(server.httpUrl, user.token, 'query($roomId: ID!) { onlineMembers(roomId: $roomId) { id } }', { roomId });
   return (data.onlineMembers as { id: string }[]).map((member) => member.id).sort();
 }
@@ -35,11 +39,51 @@ export async function onlineMemberIds(server: TestServer, user: TestUser, roomId
  * Waits until `userId` counts as online in the room: a room-scoped WebSocket subscription registers
  * presence only once it is fully set up, so this is when it is sure to receive what is sent next.
  */
-export async function waitUntilOnline(server: TestServer, asUser: TestUser, roomId: string, userId: string, timeoutMs = 5000) {
+export async function waitUntilOnline(server: Endpoint, asUser: TestUser, roomId: string, userId: string, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if ((await onlineMemberIds(server, asUser, roomId)).includes(userId)) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${userId} to be online in ${roomId}`);
+}
+
+/**
+ * How a refused subscription ends: the error codes it got, the data it delivered (none is right) and
+ * whether it ended. graphql-ws passes an error thrown while subscribing as a `next` with errors and
+ * then `complete`; an operation refused before it runs comes as an `error` message instead.
+ */
+export function subscriptionRefusal(
+  client: import('graphql-ws').Client,
+  query: string,
+  variables: Record<string, unknown>,
+  timeoutMs = 5000,
+): Promise<{ codes: unknown[]; data: unknown[]; ended: boolean }> {
+  const codes: unknown[] = [];
+  const data: unknown[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      dispose();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for the refused subscription to end: ${query.slice(0, 80)}`));
+    }, timeoutMs);
+    const end = () => {
+      clearTimeout(timer);
+      resolve({ codes, data, ended: true });
+    };
+    const dispose = client.subscribe(
+      { query, variables },
+      {
+        next: (result) => {
+          if (result.data) data.push(result.data);
+          for (const error of result.errors ?? []) codes.push(error.extensions?.code);
+        },
+        error: (error) => {
+          if (Array.isArray(error)) for (const item of error) codes.push(item?.extensions?.code);
+          else codes.push(`not a GraphQL error: ${String(error)}`);
+          end();
+        },
+        complete: end,
+      },
+    );
+  });
 }

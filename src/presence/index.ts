@@ -1,0 +1,21 @@
+// Chooses where presence is counted: in Redis when REDIS_URL is set (all instances agree), else in memory.
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { createInProcessPresenceStore } from './in-process-store.ts';
+import type { PresenceStore } from './presence-store.ts';
+import { createRedisPresenceStore } from './redis-store.ts';
+
+export function createPresenceStore(
+  config: Config,
+  logger: Logger,
+  onExpired: (roomId: string, userId: string) => void,
+): PresenceStore {
+  if (!config.redisUrl) return createInProcessPresenceStore();
+  return createRedisPresenceStore(config.redisUrl, {
+    expiryMs: config.presenceExpiryMs,
+    onExpired,
+    onError: (error) => logger.warn({ err: error }, 'presence store error'),
+  });
+}
+
+export type { PresenceStore } from './presence-store.ts';
