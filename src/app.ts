@@ -20,6 +20,9 @@ import { createYogaServer } from './server/yoga.ts';
 /** The longest a graceful stop waits for each of its steps, so that it ends well within 10 s. */
 const STOP_STEP_MS = 3_000;
 
+/** How long start-up waits for Redis before serving without it (it keeps reconnecting). */
+const REDIS_WAIT_MS = 3_000;
+
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 export interface RunningApp {
@@ -58,6 +61,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
     );
     const yoga = createYogaServer({
       production: config.production,
+      introspection: config.introspection,
       logger,
       context: createContextFactory(services, authenticate),
       health: { database: database.ping, ...(config.redisUrl ? { redis: pubsub.healthy } : {}) },
@@ -71,6 +75,8 @@ export async function startApp(config: Config): Promise<RunningApp> {
       production: config.production,
       maskError: createMaskError(config.production),
     });
+    const connected = await Promise.all([pubsub.ready(REDIS_WAIT_MS), services.presence.ready(REDIS_WAIT_MS)]);
+    if (!connected.every(Boolean)) logger.warn('Redis is not answering: serving without live fan-out until it does');
     await listen(httpServer, config.port, config.host);
     const { port } = httpServer.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -80,18 +86,26 @@ export async function startApp(config: Config): Promise<RunningApp> {
       database,
       webSocket,
       async stop() {
+        const started = Date.now();
         const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         // Sockets first: clients reconnect elsewhere, and their subscriptions' cleanups announce OFFLINE.
+        const sockets = webSocket.sockets.size;
         await webSocket.close(ServiceCloseCode.GoingAway, 'Server shutting down');
         await services.streams.drained(STOP_STEP_MS);
-        // In-flight requests (sends committing and publishing) finish; idle keep-alive connections go now.
+        const socketsClosedMs = Date.now() - started;
+        // In-flight requests (sends committing and publishing) finish; each keep-alive connection is
+        // closed as soon as it is idle, since close() alone leaves them open until they time out.
+        const closeIdle = setInterval(() => httpServer.closeIdleConnections(), 20);
         httpServer.closeIdleConnections();
         await Promise.race([httpClosed, delay(STOP_STEP_MS)]);
+        clearInterval(closeIdle);
         httpServer.closeAllConnections();
+        const requestsDoneMs = Date.now() - started;
         services.typingTimers.stop();
         await services.presence.stop();
         await pubsub.stop();
         await database.stop();
+        logger.info({ sockets, socketsClosedMs, requestsDoneMs, totalMs: Date.now() - started }, 'stopped');
       },
     };
   } catch (error) {

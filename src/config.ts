@@ -31,6 +31,8 @@ export interface Config {
   readonly maxMessageLength: number;
   readonly maxRoomMembers: number;
   readonly migrateOnStart: boolean;
+  /** Schema introspection; off in production unless GRAPHQL_INTROSPECTION=true. */
+  readonly introspection: boolean;
   /** How long a `setTyping(true)` lasts without renewal before the server announces `false`. */
   readonly typingTimeoutMs: number;
   /** With Redis: an instance whose presence heartbeat is older than this is taken for dead. */
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxMessageLength: integer(env, 'MAX_MESSAGE_LENGTH', 4000, 1, 1_000_000),
     maxRoomMembers: integer(env, 'MAX_ROOM_MEMBERS', 100, 2, 100_000),
     migrateOnStart: boolean(env, 'MIGRATE_ON_START', true),
+    introspection: boolean(env, 'GRAPHQL_INTROSPECTION', !production),
     typingTimeoutMs: integer(env, 'TYPING_TIMEOUT_MS', 6000, 100, 60_000),
     presenceExpiryMs: integer(env, 'PRESENCE_EXPIRY_MS', 15_000, 300, 300_000),
     logLevel: optional(env, 'LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),

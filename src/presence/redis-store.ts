@@ -7,6 +7,7 @@
 //        chat:presence:heartbeats         sorted set instanceId -> last heartbeat (Redis clock, ms)
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { redisReady } from '../pubsub/redis-ready.ts';
 import type { PresenceStore } from './presence-store.ts';
 
 const HEARTBEATS = 'chat:presence:heartbeats';
@@ -108,6 +109,7 @@ export function createRedisPresenceStore(url: string, options: RedisPresenceOpti
       const counts = await redis.hgetall(roomKey(roomId));
       return Object.keys(counts).filter((userId) => Number(counts[userId]) > 0);
     },
+    ready: (timeoutMs) => redisReady([redis], timeoutMs),
     async stop() {
       clearInterval(heartbeat);
       // Whatever this instance still counts (its sockets normally left already) is released now.

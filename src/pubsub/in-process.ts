@@ -24,6 +24,9 @@ export function createInProcessPubSub(onListenerError: (error: unknown) => void)
         if (set.size === 0 && listeners.get(topic.channel) === set) listeners.delete(topic.channel);
       };
     },
+    async ready() {
+      return true;
+    },
     async healthy() {
       return true;
     },

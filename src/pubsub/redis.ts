@@ -3,6 +3,7 @@
 import { Redis } from 'ioredis';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { PubSub, Topic, Unsubscribe } from './pubsub.ts';
+import { redisReady } from './redis-ready.ts';
 
 export function createRedisPubSub(url: string, onError: (error: unknown) => void): PubSub {
   const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false };
@@ -20,6 +21,7 @@ export function createRedisPubSub(url: string, onError: (error: unknown) => void
       const id = await redis.subscribe<T>(topic.channel, listener);
       return () => redis.unsubscribe(id);
     },
+    ready: (timeoutMs) => redisReady([publisher, subscriber], timeoutMs),
     async healthy() {
       try {
         return publisher.status === 'ready' && subscriber.status === 'ready' && (await publisher.ping()) === 'PONG';

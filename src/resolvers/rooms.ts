@@ -25,9 +25,14 @@ export async function createRoom(
       ? await getOrCreateDirectRoom(em, viewer.id, others[0]!)
       : { room: await createGroupRoom(em, viewer.id, [viewer.id, ...others], title), created: true };
   if (result.created) {
-    // After commit: every member's all-rooms message feeds start following the new room.
+    // After commit: every member's all-rooms message feeds start following the new room. The room is
+    // stored whatever pub-sub does: failing here would make a client retry and create a second group.
     await Promise.all(
-      [viewer.id, ...others].map((userId) => services.pubsub.publish(topics.roomJoined(userId), { roomId: result.room.id })),
+      [viewer.id, ...others].map((userId) =>
+        services.pubsub.publish(topics.roomJoined(userId), { roomId: result.room.id }).catch((error: unknown) => {
+          services.logger.warn({ err: error, roomId: result.room.id, userId }, 'room stored but its members not told');
+        }),
+      ),
     );
   }
   return result;

@@ -1,10 +1,17 @@
-// How errors reach clients: domain errors keep their code and message; GraphQL's own refusals
-// (parse, validation, variables) become BAD_USER_INPUT; anything else is INTERNAL_SERVER_ERROR,
-// its message masked in production.
+// How errors reach clients: domain errors keep their code and message; GraphQL's and Yoga's own
+// refusals (body, parse, validation, variables) become BAD_USER_INPUT; anything else is INTERNAL_SERVER_ERROR,
+// its message masked in production (but saying so when the database cannot be reached).
 import { GraphQLError } from 'graphql';
+import { isDatabaseUnavailable } from '../db/connection-errors.ts';
 import { DomainError, type ErrorCode } from '../errors.ts';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
+
+/** The codes CONTRACT.md allows; Yoga's own (BAD_REQUEST ...) name a client's fault: BAD_USER_INPUT. */
+const CONTRACT_CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
+  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR',
+]);
+const isContractCode = (code: unknown): code is ErrorCode => CONTRACT_CODES.has(code);
 
 export function toGraphQLError(error: DomainError, source?: GraphQLError): GraphQLError {
   const status = HTTP_STATUS[error.code];
@@ -40,13 +47,25 @@ export function createMaskError(production: boolean) {
     const source = error instanceof GraphQLError ? error : undefined;
     if (original instanceof DomainError) return toGraphQLError(original, source);
     if (original instanceof GraphQLError) {
-      if (original.extensions.code) return original;
-      return new GraphQLError(original.message, {
-        nodes: original.nodes,
-        source: original.source,
-        positions: original.positions,
-        path: original.path,
-        extensions: { ...original.extensions, code: 'BAD_USER_INPUT' },
+      // GraphQL's and Yoga's own refusals. The outermost error is the one to answer: it names the
+      // variable at fault and carries the HTTP status (400) of a request refused before it ran.
+      const outer = source ?? original;
+      const code = [outer, original].map((each) => each.extensions.code).find(isContractCode) ?? 'BAD_USER_INPUT';
+      if (outer.extensions.code === code) return outer;
+      return new GraphQLError(outer.message, {
+        nodes: outer.nodes,
+        source: outer.source,
+        positions: outer.positions,
+        path: outer.path,
+        extensions: { ...original.extensions, ...outer.extensions, code },
+      });
+    }
+    if (isDatabaseUnavailable(original)) {
+      return new GraphQLError('The database cannot be reached right now; try again shortly.', {
+        nodes: source?.nodes,
+        positions: source?.positions,
+        path: source?.path,
+        extensions: { code: 'INTERNAL_SERVER_ERROR', http: { status: 503 } },
       });
     }
     return new GraphQLError(production ? message : `${message} ${(original as Error)?.message ?? ''}`.trim(), {

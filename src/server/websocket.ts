@@ -63,6 +63,13 @@ export function attachGraphqlWebSocket(options: {
     );
   };
 
+  // CONTRACT.md: a binary frame is not a valid message (graphql-ws would read it as text).
+  wss.on('connection', (socket: WebSocket) =>
+    socket.prependListener('message', (_data, isBinary) => {
+      if (isBinary) socket.close(CloseCode.BadRequest, 'Binary frames are not accepted');
+    }),
+  );
+
   useServer(
     {
       isProd: options.production,

@@ -7,6 +7,7 @@ import type { InitialContext } from './context-factory.ts';
 import { createMaskError, isUnexpected, originalOf } from './graphql-errors.ts';
 import { useContractErrorCodes } from './use-error-codes.ts';
 import { useHealth, type HealthChecks } from './use-health.ts';
+import { useSchemaPrivacy } from './use-schema-privacy.ts';
 
 const EXAMPLE_OPERATION = `# Set the Authorization header below ("Headers" tab):
 #   { "Authorization": "Bearer <token from: npm run token -- alice Alice>" }
@@ -21,6 +22,7 @@ query MyRooms {
 
 export function createYogaServer(options: {
   production: boolean;
+  introspection: boolean;
   logger: Logger;
   context: (initial: InitialContext) => Promise<OperationContext>;
   health: HealthChecks;
@@ -44,6 +46,7 @@ export function createYogaServer(options: {
     plugins: [
       useHealth(options.health),
       useContractErrorCodes(),
+      useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),
       useErrorHandler(({ errors, context, phase }) => {
         for (const error of errors) {
           if (!isUnexpected(error)) continue;

@@ -1,0 +1,139 @@
+// Faults an operator meets: Redis going away and coming back, the PostgreSQL connection lost and
+// regained, and several instances migrating an empty database at once.
+import { jest } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
+import { databaseUrl, describeWithPostgres, describeWithRedis } from './helpers/env.ts';
+import { expectData, graphqlHttp } from './helpers/http.ts';
+import { startInstance, stopAllInstances } from './helpers/process.ts';
+import { startOwnRedis, type OwnRedis } from './helpers/redis-server.ts';
+import { startServer, stopAllServers } from './helpers/server.ts';
+import { startTcpProxy } from './helpers/tcp-proxy.ts';
+import { createUser } from './helpers/tokens.ts';
+import { collect, withTimeout, wsClient } from './helpers/ws.ts';
+
+jest.setTimeout(90_000);
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const MESSAGE_ADDED = 'subscription($roomId: ID, $afterSeq: Int) { messageAdded(roomId: $roomId, afterSeq: $afterSeq) { seq } }';
+
+async function health(httpUrl: string) {
+  const response = await fetch(httpUrl.replace('/graphql', '/health'));
+  return { status: response.status, body: (await response.json()) as { checks: Record<string, string> } };
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
+  await withTimeout(
+    (async () => {
+      while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 100));
+    })(),
+    what,
+    timeoutMs,
+  );
+}
+
+afterAll(async () => {
+  await stopAllInstances();
+  await stopAllServers();
+});
+
+describeWithRedis('a Redis outage', () => {
+  describeWithPostgres('with two instances', () => {
+    let redis: OwnRedis;
+    afterAll(() => redis?.stop());
+
+    it('loses no message: sends still store and answer, live delivery resumes, and a resumed subscription gets the outage exactly once', async () => {
+      redis = await startOwnRedis();
+      const env = { DATABASE_URL: databaseUrl!, REDIS_URL: redis.url };
+      const [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
+      const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
+      const room = (await createRoom(a, alice, [bob.id])).room.id;
+      const client = wsClient(a.wsUrl, { token: alice.token });
+      const live = collect<{ seq: number }>(client, MESSAGE_ADDED, { roomId: room });
+      await waitUntilOnline(b, bob, room, alice.id);
+      for (const i of range(1, 5)) await sendMessage(b, bob, room, `before ${i}`);
+      await live.waitForCount(5);
+
+      await redis.stop();
+      const during = [];
+      for (const i of range(1, 20)) during.push(await sendMessage(b, bob, room, `during ${i}`));
+      expect(during.map((message) => message.seq)).toEqual(range(6, 25));
+      const down = await health(b.httpUrl);
+      expect(down.status).toBe(503);
+      expect(down.body.checks).toMatchObject({ database: 'up', redis: 'down' });
+
+      await redis.start();
+      await until(async () => (await health(a.httpUrl)).status === 200 && (await health(b.httpUrl)).status === 200, 'both instances healthy again');
+      // Live delivery resumes by itself: the next messages arrive, and the subscriber's gap is filled from storage.
+      await until(async () => {
+        await sendMessage(b, bob, room, 'after');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return live.events.length > 25;
+      }, 'live delivery after Redis returned');
+      const received = live.events.map((event) => event.seq);
+      expect(received).toEqual(range(1, received.length));
+
+      const resumer = wsClient(a.wsUrl, { token: alice.token });
+      const resumed = collect<{ seq: number }>(resumer, MESSAGE_ADDED, { roomId: room, afterSeq: 5 });
+      const replay = await resumed.waitForCount(20);
+      expect(replay.map((event) => event.seq)).toEqual(range(6, 25));
+      console.info(`Redis outage: ${during.length} messages sent during it; the resumed subscription got ${replay.length} of them, ${new Set(replay.map((e) => e.seq)).size} distinct`);
+      await Promise.all([client.dispose(), resumer.dispose()]);
+    });
+  });
+});
+
+describeWithPostgres('a lost PostgreSQL connection', () => {
+  it('fails requests with a clear error while it is gone and serves again without a restart', async () => {
+    const target = new URL(databaseUrl!);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const viaProxy = new URL(databaseUrl!);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const server = await startServer({ DATABASE_URL: viaProxy.toString() });
+    const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
+    const room = (await createRoom(server, alice, [bob.id])).room.id;
+    await sendMessage(server, alice, room, 'before');
+
+    proxy.cut();
+    const failed = await graphqlHttp(server.httpUrl, alice.token, 'mutation($r: ID!) { sendMessage(roomId: $r, content: "during") { seq } }', { r: room });
+    expect(failed.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(failed.errors?.[0]?.message).toMatch(/database/i);
+    expect((await health(server.httpUrl)).status).toBe(503);
+
+    proxy.restore();
+    await until(async () => (await health(server.httpUrl)).status === 200, 'health to recover');
+    const after = await sendMessage(server, alice, room, 'after');
+    expect(after.seq).toBe(2);
+    await server.stop();
+    await proxy.close();
+  });
+});
+
+describeWithPostgres('migrations with several instances', () => {
+  it('three instances started together against an empty database all come up, and the schema is made once', async () => {
+    const name = `chat_migrate_${randomUUID().slice(0, 8)}`;
+    const admin = new Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    try {
+      const url = new URL(databaseUrl!);
+      url.pathname = `/${name}`;
+      const instances = await Promise.all(range(1, 3).map(() => startInstance({ DATABASE_URL: url.toString() })));
+      for (const instance of instances) expect((await health(instance.httpUrl)).status).toBe(200);
+      const alice = await createUser('alice');
+      const me = await expectData(instances[2]!.httpUrl, alice.token, '{ me { id } }');
+      expect(me.me.id).toBe(alice.id);
+      const check = new Client({ connectionString: url.toString() });
+      await check.connect();
+      const applied = await check.query('select count(*)::int as count from mikro_orm_migrations');
+      await check.end();
+      expect(applied.rows[0].count).toBe(1);
+      await stopAllInstances();
+    } finally {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
+  });
+});
