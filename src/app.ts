@@ -9,7 +9,7 @@ import { createPresenceStore } from './presence/index.ts';
 import { announceExpiredPresence } from './resolvers/presence-expiry.ts';
 import { createPubSub } from './pubsub/index.ts';
 import { OpenStreams } from './resolvers/event-stream.ts';
-import { createTypingTimers } from './resolvers/typing-timers.ts';
+import { createTypingTimers } from './typing/index.ts';
 import { createContextFactory } from './server/context-factory.ts';
 import { createMaskError } from './server/graphql-errors.ts';
 import { createLogger } from './server/logger.ts';
@@ -51,7 +51,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
           logger.warn({ err: error, roomId, userId }, 'expired presence not announced'),
         ),
       ),
-      typingTimers: createTypingTimers(config.typingTimeoutMs),
+      typingTimers: createTypingTimers(config, logger),
       streams: new OpenStreams(),
       logger,
       entityManager: () => database.orm.em.fork(),

@@ -7,7 +7,7 @@ import type { Loaders } from './resolvers/loaders.ts';
 import type { PresenceStore } from './presence/presence-store.ts';
 import type { PubSub } from './pubsub/index.ts';
 import type { OpenStreams } from './resolvers/event-stream.ts';
-import type { TypingTimers } from './resolvers/typing-timers.ts';
+import type { TypingTimers } from './typing/index.ts';
 
 /** What lives as long as the app: built once by app.ts, shared by every operation. */
 export interface Services {

@@ -31,7 +31,8 @@ describeWithRedis('several instances', () => {
     let carol: TestUser;
 
     beforeAll(async () => {
-      [a, b, c] = await Promise.all([startInstance(sharedEnv()), startInstance(sharedEnv()), startInstance(sharedEnv())]);
+      const env = { ...sharedEnv(), TYPING_TIMEOUT_MS: '1500' };
+      [a, b, c] = await Promise.all([startInstance(env), startInstance(env), startInstance(env)]);
       [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
     });
 
@@ -57,6 +58,30 @@ describeWithRedis('several instances', () => {
       await waitUntilOnline(c, alice, room, alice.id);
       await expectData(b.httpUrl, bob.token, SET_TYPING, { roomId: room });
       expect(await typing.waitFor((event) => event.userId === bob.id, 'bob typing')).toEqual({ userId: bob.id, isTyping: true });
+      await client.dispose();
+    });
+
+    it('typing renewed through another instance expires once, after the last renewal, and a false through another instance leaves no stray false', async () => {
+      const room = (await createRoom(a, carol, [bob.id])).room.id;
+      const client = wsClient(c.wsUrl, { token: carol.token });
+      const typing = collect<{ userId: string; isTyping: boolean }>(client, TYPING, { roomId: room });
+      await waitUntilOnline(c, carol, room, carol.id);
+      const set = (instance: InstanceProcess, isTyping: boolean) =>
+        expectData(instance.httpUrl, bob.token, 'mutation($r: ID!, $t: Boolean!) { setTyping(roomId: $r, isTyping: $t) }', { r: room, t: isTyping });
+      await set(a, true);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const renewedAt = Date.now();
+      await set(b, true);
+      await typing.waitForCount(3, 5000);
+      const expiredAfter = Date.now() - renewedAt;
+      await new Promise((resolve) => setTimeout(resolve, 2000)); // A's older timer must stay silent
+      expect(typing.events.map((event) => event.isTyping)).toEqual([true, true, false]);
+      expect(expiredAfter).toBeGreaterThanOrEqual(1400);
+
+      await set(a, true);
+      await set(b, false);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(typing.events.slice(3).map((event) => event.isTyping)).toEqual([true, false]);
       await client.dispose();
     });
 

@@ -16,13 +16,13 @@ export async function setTyping(ctx: OperationContext, args: { roomId: string; i
       isTyping,
       at: new Date().toISOString(),
     });
-  const key = `${room.id}\u0000${viewer.id}`;
+  const key = `${room.id}:${viewer.id}`;
   if (args.isTyping) {
-    services.typingTimers.start(key, () => {
+    await services.typingTimers.start(key, () => {
       publish(false).catch((error: unknown) => services.logger.warn({ err: error }, 'typing expiry not published'));
     });
   } else {
-    services.typingTimers.cancel(key);
+    await services.typingTimers.cancel(key);
   }
   await publish(args.isTyping);
   return true;

@@ -1,0 +1,15 @@
+// Chooses where typing expiry is kept: in Redis when REDIS_URL is set (all instances agree), else in memory.
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { createInProcessTypingTimers } from './in-process-timers.ts';
+import { createRedisTypingTimers } from './redis-timers.ts';
+import type { TypingTimers } from './typing-timers.ts';
+
+export function createTypingTimers(config: Config, logger: Logger): TypingTimers {
+  if (!config.redisUrl) return createInProcessTypingTimers(config.typingTimeoutMs);
+  return createRedisTypingTimers(config.redisUrl, config.typingTimeoutMs, (error) =>
+    logger.warn({ err: error }, 'typing expiry store error'),
+  );
+}
+
+export type { TypingTimers } from './typing-timers.ts';
