@@ -10,6 +10,7 @@ import { announceExpiredPresence } from './resolvers/presence-expiry.ts';
 import { createPubSub } from './pubsub/index.ts';
 import { OpenStreams } from './resolvers/event-stream.ts';
 import { createTypingTimers } from './typing/index.ts';
+import { createRateLimiter } from './limits/index.ts';
 import { createContextFactory } from './server/context-factory.ts';
 import { createMaskError } from './server/graphql-errors.ts';
 import { createLogger } from './server/logger.ts';
@@ -52,6 +53,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
         ),
       ),
       typingTimers: createTypingTimers(config, logger),
+      rateLimiter: createRateLimiter(config, logger),
       streams: new OpenStreams(),
       logger,
       entityManager: () => database.orm.em.fork(),
@@ -62,6 +64,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
     const yoga = createYogaServer({
       production: config.production,
       introspection: config.introspection,
+      queryLimits: config.limits.query,
       logger,
       context: createContextFactory(services, authenticate),
       health: { database: database.ping, ...(config.redisUrl ? { redis: pubsub.healthy } : {}) },
@@ -74,6 +77,8 @@ export async function startApp(config: Config): Promise<RunningApp> {
       logger,
       production: config.production,
       maskError: createMaskError(config.production),
+      limits: config.limits,
+      rateLimiter: services.rateLimiter,
     });
     const connected = await Promise.all([pubsub.ready(REDIS_WAIT_MS), services.presence.ready(REDIS_WAIT_MS)]);
     if (!connected.every(Boolean)) logger.warn('Redis is not answering: serving without live fan-out until it does');
@@ -103,6 +108,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
         const requestsDoneMs = Date.now() - started;
         services.typingTimers.stop();
         await services.presence.stop();
+        await services.rateLimiter.stop();
         await pubsub.stop();
         await database.stop();
         logger.info({ sockets, socketsClosedMs, requestsDoneMs, totalMs: Date.now() - started }, 'stopped');

@@ -38,6 +38,88 @@ export interface Config {
   /** With Redis: an instance whose presence heartbeat is older than this is taken for dead. */
   readonly presenceExpiryMs: number;
   readonly logLevel: string;
+  readonly limits: Limits;
+}
+
+/** A token bucket: `burst` at once, refilled at `perSecond`. */
+export interface RateLimit {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/** Abuse limits (README, Security). Defaults leave honest use alone. */
+export interface Limits {
+  /** Per user, shared by all instances through Redis when REDIS_URL is set. */
+  readonly sendMessage: RateLimit;
+  readonly setTyping: RateLimit;
+  readonly createRoom: RateLimit;
+  /** WebSocket connection attempts per client IP. */
+  readonly connectionsPerIp: RateLimit;
+  readonly query: {
+    readonly maxDepth: number;
+    readonly maxAliases: number;
+    readonly maxTokens: number;
+    readonly maxDirectives: number;
+    readonly maxCost: number;
+  };
+  readonly webSocket: {
+    readonly maxFrameBytes: number;
+    readonly maxSubscriptionsPerSocket: number;
+    readonly maxSocketsPerUser: number;
+    /** A socket whose unsent data passes this is a slow consumer and is closed. */
+    readonly maxBufferedBytes: number;
+  };
+  /**
+   * Origins (scheme://host[:port]) allowed to open a WebSocket from a browser. Empty: only pages
+   * served by this service itself (Origin host equals Host). A request without Origin is not a browser.
+   */
+  readonly allowedOrigins: readonly string[];
+}
+
+function rateLimit(env: Env, name: string, perSecond: number, burst: number): RateLimit {
+  return Object.freeze({
+    perSecond: integer(env, `${name}_PER_SECOND`, perSecond, 1, 1_000_000),
+    burst: integer(env, `${name}_BURST`, burst, 1, 1_000_000),
+  });
+}
+
+function origins(env: Env): readonly string[] {
+  const list = (optional(env, 'ALLOWED_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of list) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError(`ALLOWED_ORIGINS entries must be origins like https://app.example.com, got "${origin}"`);
+    }
+  }
+  return Object.freeze(list.map((origin) => origin.replace(/\/$/, '')));
+}
+
+function limits(env: Env): Limits {
+  return Object.freeze({
+    sendMessage: rateLimit(env, 'RATE_SEND_MESSAGE', 10, 60),
+    setTyping: rateLimit(env, 'RATE_SET_TYPING', 5, 20),
+    createRoom: rateLimit(env, 'RATE_CREATE_ROOM', 2, 30),
+    connectionsPerIp: rateLimit(env, 'RATE_CONNECTIONS_PER_IP', 10, 100),
+    query: Object.freeze({
+      maxDepth: integer(env, 'MAX_QUERY_DEPTH', 10, 1, 1000),
+      maxAliases: integer(env, 'MAX_QUERY_ALIASES', 15, 0, 10_000),
+      maxTokens: integer(env, 'MAX_QUERY_TOKENS', 1000, 10, 1_000_000),
+      maxDirectives: integer(env, 'MAX_QUERY_DIRECTIVES', 10, 0, 10_000),
+      maxCost: integer(env, 'MAX_QUERY_COST', 5000, 1, 10_000_000),
+    }),
+    webSocket: Object.freeze({
+      maxFrameBytes: integer(env, 'WS_MAX_FRAME_BYTES', 65_536, 1024, 100 * 1024 * 1024),
+      maxSubscriptionsPerSocket: integer(env, 'WS_MAX_SUBSCRIPTIONS', 100, 1, 100_000),
+      maxSocketsPerUser: integer(env, 'WS_MAX_SOCKETS_PER_USER', 20, 1, 100_000),
+      maxBufferedBytes: integer(env, 'WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    }),
+    allowedOrigins: origins(env),
+  });
 }
 
 export class ConfigError extends Error {
@@ -149,6 +231,7 @@ export function loadConfig(env: Env = process.env): Config {
     typingTimeoutMs: integer(env, 'TYPING_TIMEOUT_MS', 6000, 100, 60_000),
     presenceExpiryMs: integer(env, 'PRESENCE_EXPIRY_MS', 15_000, 300, 300_000),
     logLevel: optional(env, 'LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    limits: limits(env),
   });
 }
 

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Identity } from './auth/identity.ts';
+import type { RateLimiter } from './limits/index.ts';
 import type { Loaders } from './resolvers/loaders.ts';
 import type { PresenceStore } from './presence/presence-store.ts';
 import type { PubSub } from './pubsub/index.ts';
@@ -15,6 +16,7 @@ export interface Services {
   readonly pubsub: PubSub;
   readonly presence: PresenceStore;
   readonly typingTimers: TypingTimers;
+  readonly rateLimiter: RateLimiter;
   /** Subscriptions open now; a graceful stop waits for their cleanups. */
   readonly streams: OpenStreams;
   readonly logger: Logger;

@@ -10,6 +10,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { Authenticate } from '../auth/authenticator.ts';
+import type { Limits } from '../config.ts';
+import type { RateLimiter } from '../limits/index.ts';
 import { tokenFromSocket } from '../auth/token-sources.ts';
 import { DomainError } from '../errors.ts';
 import type { SocketSession } from './context-factory.ts';
@@ -39,6 +41,8 @@ export function attachGraphqlWebSocket(options: {
   logger: Logger;
   production: boolean;
   maskError: (error: unknown, message: string) => Error;
+  limits: Limits;
+  rateLimiter: RateLimiter;
 }): GraphqlWebSocket {
   const { yoga, authenticate, logger } = options;
   const wss = new WebSocketServer({ noServer: true });

@@ -1,6 +1,7 @@
 // The GraphQL engine: Yoga over the Pothos schema, with error masking, error logging and /health.
 import { createYoga, useErrorHandler } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import type { Limits } from '../config.ts';
 import type { OperationContext } from '../context.ts';
 import { schema } from '../schema/index.ts';
 import type { InitialContext } from './context-factory.ts';
@@ -23,6 +24,7 @@ query MyRooms {
 export function createYogaServer(options: {
   production: boolean;
   introspection: boolean;
+  queryLimits: Limits['query'];
   logger: Logger;
   context: (initial: InitialContext) => Promise<OperationContext>;
   health: HealthChecks;
