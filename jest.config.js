@@ -12,4 +12,6 @@ export default {
   globalTeardown: '<rootDir>/tests/global-teardown.ts',
   testTimeout: 30000,
   maxWorkers: 2,
+  // Test names are the specification, and skipped groups must say why they were skipped.
+  verbose: true,
 };
