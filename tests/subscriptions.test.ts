@@ -2,21 +2,14 @@
 // with afterSeq while others keep sending, the all-rooms feed, refusals, and delivery after commit.
 import type { Client } from 'graphql-ws';
 import { createRoom, MESSAGE_FIELDS, sendMessage, subscriptionRefusal, waitUntilOnline } from './helpers/chat.ts';
+import type { MessagePayload } from '../src/pubsub/topics.ts';
 import { expectData } from './helpers/http.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { collect, wsClient, type Collector } from './helpers/ws.ts';
 
-interface Message {
-  id: string;
-  roomId: string;
-  seq: number;
-  senderId: string;
-  senderName: string | null;
-  content: string;
-  clientMessageId: string | null;
-  createdAt: string;
-}
+/** What a client receives is the stored message as published. */
+type Message = MessagePayload;
 
 const MESSAGE_ADDED = `subscription($roomId: ID, $afterSeq: Int) {
   messageAdded(roomId: $roomId, afterSeq: $afterSeq) { ${MESSAGE_FIELDS} }
