@@ -11,7 +11,8 @@ let carol: TestUser;
 let roomId: string;
 
 beforeAll(async () => {
-  server = await startServer();
+  // These tests are about seq and paging, not limits: one user sends more than a default burst.
+  server = await startServer({ RATE_SEND_MESSAGE_BURST: '1000' });
   [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
   roomId = (await createRoom(server, alice, [bob.id])).room.id;
 });

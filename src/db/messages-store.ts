@@ -62,7 +62,7 @@ export async function storeMessage(em: EntityManager, message: NewMessage): Prom
   }
 }
 
-async function findByClientMessageId(em: EntityManager, message: NewMessage): Promise<MessagePayload | undefined> {
+export async function findByClientMessageId(em: EntityManager, message: NewMessage): Promise<MessagePayload | undefined> {
   const rows = await em.execute<MessageRow[]>(
     `select ${messageColumns()} from messages where room_id = ? and sender_id = ? and client_message_id = ?`,
     [message.roomId, message.senderId, message.clientMessageId],

@@ -1,8 +1,9 @@
-// Messages: send (stored, then published after commit) and page through a room's history.
+// Messages: send (rate-limited, stored, then published after commit) and page through a room's history.
 import type { OperationContext } from '../context.ts';
-import { messagesInRange, storeMessage } from '../db/messages-store.ts';
+import { findByClientMessageId, messagesInRange, storeMessage, type NewMessage } from '../db/messages-store.ts';
 import { findRoomForUser } from '../db/rooms-store.ts';
 import { BadInput, Forbidden, NotFound } from '../errors.ts';
+import { rateLimitRefusal } from '../limits/enforce.ts';
 import { topics, type MessagePayload } from '../pubsub/topics.ts';
 import { messageCursor, seqFromCursor } from './cursors.ts';
 import * as input from './input.ts';
@@ -13,13 +14,22 @@ export async function sendMessage(
 ): Promise<MessagePayload> {
   const { viewer, em, services } = ctx;
   const roomId = input.roomId(args.roomId);
-  const result = await storeMessage(em, {
+  const message: NewMessage = {
     roomId,
     senderId: viewer.id,
     senderName: viewer.name,
     content: input.content(args.content, services.config.maxMessageLength),
     clientMessageId: input.clientMessageId(args.clientMessageId),
-  });
+  };
+  const refusal = await rateLimitRefusal(ctx, 'sendMessage');
+  if (refusal) {
+    // A retry of a send that was stored stores nothing new, so the limit does not stand in its way:
+    // the client gets its answer instead of retrying an acknowledged message until the bucket refills.
+    const earlier = message.clientMessageId === null ? undefined : await findByClientMessageId(em, message);
+    if (earlier) return earlier;
+    throw refusal;
+  }
+  const result = await storeMessage(em, message);
   if (result.outcome === 'not-a-member') {
     const found = await findRoomForUser(em, roomId, viewer.id);
     throw found ? new Forbidden(`You are not a member of room ${roomId}`) : new NotFound(`No room ${roomId}`);

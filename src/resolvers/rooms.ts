@@ -1,8 +1,9 @@
-// Rooms: create (direct get-or-create, or a new group), look up with membership checks, list.
+// Rooms: create (rate-limited; direct get-or-create, or a new group), look up with membership checks, list.
 import type { OperationContext } from '../context.ts';
 import { createGroupRoom, findRoomForUser, getOrCreateDirectRoom, roomsOfUser, type RoomRecord } from '../db/rooms-store.ts';
 import { ensureUsers } from '../db/users-store.ts';
 import { Forbidden, NotFound } from '../errors.ts';
+import { enforceRateLimit } from '../limits/enforce.ts';
 import { topics } from '../pubsub/topics.ts';
 import { roomCursor, roomPositionFromCursor } from './cursors.ts';
 import * as input from './input.ts';
@@ -19,6 +20,8 @@ export async function createRoom(
   const { viewer, em, services } = ctx;
   const others = input.otherParticipants(args.participantIds, viewer.id, services.config.maxRoomMembers);
   const title = input.title(args.title);
+  // Before any database work, so a get-or-create of an existing direct room counts as well.
+  await enforceRateLimit(ctx, 'createRoom');
   await ensureUsers(em, others);
   const result =
     others.length === 1

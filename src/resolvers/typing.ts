@@ -1,11 +1,17 @@
-// Typing indicators: never stored, delivered to the room's other members, expired by the server.
+// Typing indicators: rate-limited, never stored, delivered to the room's other members, expired by the server.
 import type { OperationContext } from '../context.ts';
+import { enforceRateLimit } from '../limits/enforce.ts';
 import { topics, type TypingPayload } from '../pubsub/topics.ts';
 import { eventStream } from './event-stream.ts';
 import { trackPresence } from './presence.ts';
+import * as input from './input.ts';
 import { roomOfViewer } from './rooms.ts';
 
 export async function setTyping(ctx: OperationContext, args: { roomId: string; isTyping: boolean }): Promise<boolean> {
+  input.roomId(args.roomId); // a malformed id is BAD_USER_INPUT, over the limit or not
+  // Before the membership look-up, so a refused flood costs no database work. Both true and false
+  // count: a refused false leaves the indicator on only until the server expires it.
+  await enforceRateLimit(ctx, 'setTyping');
   const room = await roomOfViewer(ctx, args.roomId);
   const { viewer, services } = ctx;
   const publish = (isTyping: boolean) =>
