@@ -11,6 +11,8 @@ import { createPubSub } from './pubsub/index.ts';
 import { OpenStreams } from './resolvers/event-stream.ts';
 import { createTypingTimers } from './typing/index.ts';
 import { createRateLimiter } from './limits/index.ts';
+import { countingPubSub } from './metrics/counting-pubsub.ts';
+import { createMetrics } from './metrics/metrics.ts';
 import { createContextFactory } from './server/context-factory.ts';
 import { createMaskError } from './server/graphql-errors.ts';
 import { createLogger } from './server/logger.ts';
@@ -43,7 +45,12 @@ export async function startApp(config: Config): Promise<RunningApp> {
       const applied = await database.migrate();
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
-    const pubsub = createPubSub(config, (error) => logger.warn({ err: error }, 'pub-sub error'));
+    let webSocket: GraphqlWebSocket | undefined;
+    const metrics = createMetrics(() => webSocket?.sockets.size ?? 0);
+    const pubsub = countingPubSub(
+      createPubSub(config, (error) => logger.warn({ err: error }, 'pub-sub error')),
+      metrics,
+    );
     const services: Services = {
       config,
       pubsub,
@@ -54,6 +61,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
       ),
       typingTimers: createTypingTimers(config, logger),
       rateLimiter: createRateLimiter(config, logger),
+      metrics,
       streams: new OpenStreams(),
       logger,
       entityManager: () => database.orm.em.fork(),
@@ -70,7 +78,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
       health: { database: database.ping, ...(config.redisUrl ? { redis: pubsub.healthy } : {}) },
     });
     const httpServer = createServer((request, response) => yoga(withDefaultAccept(request), response));
-    const webSocket = attachGraphqlWebSocket({
+    webSocket = attachGraphqlWebSocket({
       httpServer,
       yoga,
       authenticate,

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Identity } from './auth/identity.ts';
 import type { RateLimiter } from './limits/index.ts';
+import type { Metrics } from './metrics/metrics.ts';
 import type { Loaders } from './resolvers/loaders.ts';
 import type { PresenceStore } from './presence/presence-store.ts';
 import type { PubSub } from './pubsub/index.ts';
@@ -17,6 +18,7 @@ export interface Services {
   readonly presence: PresenceStore;
   readonly typingTimers: TypingTimers;
   readonly rateLimiter: RateLimiter;
+  readonly metrics: Metrics;
   /** Subscriptions open now; a graceful stop waits for their cleanups. */
   readonly streams: OpenStreams;
   readonly logger: Logger;

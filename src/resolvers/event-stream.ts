@@ -33,11 +33,18 @@ export class OpenStreams {
   }
 }
 
-export function eventStream<T>(ctx: OperationContext, setUp: (scope: StreamScope<T>) => Promise<void>): AsyncIterableIterator<T> {
+/** `field` names the subscription in the metrics. */
+export function eventStream<T>(
+  ctx: OperationContext,
+  field: string,
+  setUp: (scope: StreamScope<T>) => Promise<void>,
+): AsyncIterableIterator<T> {
   const { streams, logger } = ctx.services;
+  const open = ctx.services.metrics.subscriptions.labels({ field });
   return new Repeater<T>((push, stop) => {
     const done = (async () => {
-      const cleanups: Cleanup[] = [];
+      const cleanups: Cleanup[] = [() => open.dec()];
+      open.inc();
       try {
         await setUp({
           push(value) {

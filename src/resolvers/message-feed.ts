@@ -19,7 +19,12 @@ function storedReader(ctx: OperationContext, roomId: string): ReadStored {
 }
 
 function sequencerFor(ctx: OperationContext, roomId: string, deliveredSeq: number, push: (m: MessagePayload) => void) {
-  return new RoomSequencer(deliveredSeq, storedReader(ctx, roomId), push, (error) =>
+  const latency = ctx.services.metrics.deliveryLatency;
+  const deliver = (message: MessagePayload) => {
+    latency.observe((Date.now() - Date.parse(message.createdAt)) / 1000);
+    push(message);
+  };
+  return new RoomSequencer(deliveredSeq, storedReader(ctx, roomId), deliver, (error) =>
     ctx.services.logger.warn({ err: error, roomId }, 'could not read missed messages; retrying on the next event'),
   );
 }
@@ -38,7 +43,7 @@ export async function messageFeed(ctx: OperationContext, args: { roomId?: string
 async function roomFeed(ctx: OperationContext, roomId: string, afterSeq: number | undefined) {
   const room = await roomOfViewer(ctx, roomId);
   const { pubsub } = ctx.services;
-  return eventStream<MessagePayload>(ctx, async ({ push, defer }) => {
+  return eventStream<MessagePayload>(ctx, 'messageAdded', async ({ push, defer }) => {
     let sequencer: RoomSequencer | undefined;
     const early: MessagePayload[] = [];
     // Subscribe first, then read the position: nothing committed in between can be missed.
@@ -60,7 +65,7 @@ async function roomFeed(ctx: OperationContext, roomId: string, afterSeq: number 
 function allRoomsFeed(ctx: OperationContext) {
   const { pubsub, logger } = ctx.services;
   const em = () => ctx.services.entityManager();
-  return eventStream<MessagePayload>(ctx, async ({ push, defer }) => {
+  return eventStream<MessagePayload>(ctx, 'messageAdded', async ({ push, defer }) => {
     const sequencers = new Map<string, RoomSequencer>();
     const unsubscribes: Unsubscribe[] = [];
     let stopped = false;

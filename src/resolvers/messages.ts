@@ -35,6 +35,7 @@ export async function sendMessage(
     throw found ? new Forbidden(`You are not a member of room ${roomId}`) : new NotFound(`No room ${roomId}`);
   }
   if (result.outcome === 'stored') {
+    services.metrics.messagesSent.inc();
     // Stored is what counts: a pub-sub failure loses no message, since feeds fill gaps from storage.
     await services.pubsub.publish(topics.messageAdded(roomId), result.message).catch((error: unknown) => {
       services.logger.warn({ err: error, roomId, seq: result.message.seq }, 'message stored but not published');

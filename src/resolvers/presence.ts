@@ -33,7 +33,7 @@ export async function onlineMembers(ctx: OperationContext, roomId: string): Prom
 
 export async function presenceFeed(ctx: OperationContext, roomId: string) {
   const room = await roomOfViewer(ctx, roomId);
-  return eventStream<PresencePayload>(ctx, async ({ push, defer }) => {
+  return eventStream<PresencePayload>(ctx, 'presence', async ({ push, defer }) => {
     defer(await ctx.services.pubsub.subscribe(topics.presence(room.id), push));
     defer(await trackPresence(ctx, room.id));
   });

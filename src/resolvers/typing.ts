@@ -37,7 +37,7 @@ export async function setTyping(ctx: OperationContext, args: { roomId: string; i
 /** The typing changes of the room's other members; the viewer's own are left out. */
 export async function typingFeed(ctx: OperationContext, roomId: string) {
   const room = await roomOfViewer(ctx, roomId);
-  return eventStream<TypingPayload>(ctx, async ({ push, defer }) => {
+  return eventStream<TypingPayload>(ctx, 'typing', async ({ push, defer }) => {
     defer(
       await ctx.services.pubsub.subscribe(topics.typing(room.id), (event) => {
         if (event.userId !== ctx.viewer.id) push(event);

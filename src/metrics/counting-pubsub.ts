@@ -1,0 +1,23 @@
+// A PubSub that counts what passes through it, by topic kind (messages, typing, presence, rooms).
+import type { PubSub } from '../pubsub/index.ts';
+import type { Metrics } from './metrics.ts';
+
+/** "chat:room:<id>:messages" -> "messages"; "chat:user:<id>:rooms" -> "rooms": ids never become labels. */
+const topicKind = (channel: string) => channel.slice(channel.lastIndexOf(':') + 1);
+
+export function countingPubSub(inner: PubSub, metrics: Metrics): PubSub {
+  return {
+    ...inner,
+    async publish(topic, payload) {
+      await inner.publish(topic, payload);
+      metrics.pubsubPublished.inc({ topic: topicKind(topic.channel) });
+    },
+    subscribe(topic, listener) {
+      const received = metrics.pubsubReceived.labels({ topic: topicKind(topic.channel) });
+      return inner.subscribe(topic, (payload) => {
+        received.inc();
+        listener(payload);
+      });
+    },
+  };
+}
