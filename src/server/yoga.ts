@@ -1,4 +1,4 @@
-// The GraphQL engine: Yoga over the Pothos schema, with error masking, error logging and /health.
+// The GraphQL engine: Yoga over the Pothos schema, with error masking, error logging, query limits and /health.
 import { createYoga, useErrorHandler } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Limits } from '../config.ts';
@@ -8,6 +8,7 @@ import type { InitialContext } from './context-factory.ts';
 import { createMaskError, isUnexpected, originalOf } from './graphql-errors.ts';
 import { useContractErrorCodes } from './use-error-codes.ts';
 import { useHealth, type HealthChecks } from './use-health.ts';
+import { useQueryLimits } from './use-query-limits.ts';
 import { useSchemaPrivacy } from './use-schema-privacy.ts';
 
 const EXAMPLE_OPERATION = `# Set the Authorization header below ("Headers" tab):
@@ -49,6 +50,7 @@ export function createYogaServer(options: {
       useHealth(options.health),
       useContractErrorCodes(),
       useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),
+      useQueryLimits(options.queryLimits),
       useErrorHandler(({ errors, context, phase }) => {
         for (const error of errors) {
           if (!isUnexpected(error)) continue;
