@@ -76,6 +76,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
       logger,
       context: createContextFactory(services, authenticate),
       health: { database: database.ping, ...(config.redisUrl ? { redis: pubsub.healthy } : {}) },
+      metrics,
     });
     const httpServer = createServer((request, response) => yoga(withDefaultAccept(request), response));
     webSocket = attachGraphqlWebSocket({

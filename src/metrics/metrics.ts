@@ -14,7 +14,7 @@ export interface Metrics {
 
 export function createMetrics(openSockets: () => number): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'chat_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'chat_' });
   const registers = [registry];
   new Gauge({
     name: 'chat_websocket_open_sockets',

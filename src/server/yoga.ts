@@ -3,6 +3,8 @@ import { createYoga, useErrorHandler } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Limits } from '../config.ts';
 import type { OperationContext } from '../context.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { useMetrics } from '../metrics/use-metrics.ts';
 import { schema } from '../schema/index.ts';
 import type { InitialContext } from './context-factory.ts';
 import { createMaskError, isUnexpected, originalOf } from './graphql-errors.ts';
@@ -29,6 +31,7 @@ export function createYogaServer(options: {
   logger: Logger;
   context: (initial: InitialContext) => Promise<OperationContext>;
   health: HealthChecks;
+  metrics: Metrics;
 }) {
   const { production, logger } = options;
   return createYoga<InitialContext, OperationContext>({
@@ -48,6 +51,7 @@ export function createYogaServer(options: {
     },
     plugins: [
       useHealth(options.health),
+      useMetrics(options.metrics),
       useContractErrorCodes(),
       useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),
       useQueryLimits(options.queryLimits),
