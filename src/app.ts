@@ -84,7 +84,6 @@ export async function startApp(config: Config): Promise<RunningApp> {
       yoga,
       authenticate,
       logger,
-      production: config.production,
       maskError: createMaskError(config.production),
       limits: config.limits,
       rateLimiter: services.rateLimiter,

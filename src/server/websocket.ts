@@ -1,12 +1,14 @@
 // GraphQL over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on the /graphql path.
-// The token is checked at connection_init (4401 when missing or invalid) and the socket is closed
-// with 4401 when it expires. Every operation runs through Yoga's envelop, as HTTP ones do.
+// An upgrade is admitted by upgrade-gate.ts (path, Origin, connection rate) before a socket exists;
+// frames are carried by ws-transport.ts (slow consumers closed 1008). The token is checked at
+// connection_init (4401 when missing or invalid), the user's sockets on this instance are counted
+// there (1008 over the limit), and the socket is closed with 4401 when the token expires. Every
+// operation runs through Yoga's envelop, as HTTP ones do, and a socket runs a bounded number at once.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { CloseCode, type ServerOptions } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { Authenticate } from '../auth/authenticator.ts';
@@ -15,11 +17,18 @@ import type { RateLimiter } from '../limits/index.ts';
 import { tokenFromSocket } from '../auth/token-sources.ts';
 import { DomainError } from '../errors.ts';
 import type { SocketSession } from './context-factory.ts';
+import { operationsOverLimit, SocketsPerUser } from './socket-limits.ts';
+import { createUpgradeGate, refuseUpgrade } from './upgrade-gate.ts';
+import { serveGraphqlWs, TransportCloseCode, type SocketExtra } from './ws-transport.ts';
 import type { YogaServer } from './yoga.ts';
 
 /** Close codes this service uses beyond graphql-ws's own. */
 export const ServiceCloseCode = {
   GoingAway: 1001,
+  /** A limit: too many sockets for one user, or a slow consumer. */
+  PolicyViolation: TransportCloseCode.PolicyViolation,
+  /** Sent by ws itself for a frame over maxFrameBytes. */
+  MessageTooBig: 1009,
   TryAgainLater: 1013,
   Unauthorized: CloseCode.Unauthorized,
 } as const;
@@ -39,21 +48,31 @@ export function attachGraphqlWebSocket(options: {
   yoga: YogaServer;
   authenticate: Authenticate;
   logger: Logger;
-  production: boolean;
   maskError: (error: unknown, message: string) => Error;
   limits: Limits;
   rateLimiter: RateLimiter;
 }): GraphqlWebSocket {
-  const { yoga, authenticate, logger } = options;
-  const wss = new WebSocketServer({ noServer: true });
+  const { yoga, authenticate, logger, limits } = options;
+  // ws refuses a frame over maxPayload before buffering all of it, closing the socket with 1009.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.webSocket.maxFrameBytes, handleProtocols });
   const sessions = new WeakMap<WebSocket, SocketSession & { expiry?: NodeJS.Timeout }>();
+  const userSockets = new SocketsPerUser<WebSocket>(limits.webSocket.maxSocketsPerUser);
 
+  const admit = createUpgradeGate({
+    endpoint: yoga.graphqlEndpoint,
+    allowedOrigins: limits.allowedOrigins,
+    connectionsPerIp: limits.connectionsPerIp,
+    rateLimiter: options.rateLimiter,
+  });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (new URL(request.url ?? '/', 'http://upgrade').pathname !== yoga.graphqlEndpoint) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    admit(request, socket)
+      .then((admitted) => {
+        if (admitted) wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'could not admit a WebSocket upgrade');
+        refuseUpgrade(socket, 503, 'Try again later');
+      });
   };
   options.httpServer.on('upgrade', onUpgrade);
 
@@ -67,67 +86,77 @@ export function attachGraphqlWebSocket(options: {
     );
   };
 
-  // CONTRACT.md: a binary frame is not a valid message (graphql-ws would read it as text).
-  wss.on('connection', (socket: WebSocket) =>
-    socket.prependListener('message', (_data, isBinary) => {
-      if (isBinary) socket.close(CloseCode.BadRequest, 'Binary frames are not accepted');
-    }),
-  );
+  // Errors refused before execution, as the socket sends them: the contract's code, and none of the
+  // HTTP details (status) that Yoga's validation caches attach for its HTTP answers.
+  const socketError = (error: unknown): GraphQLError => {
+    const masked = options.maskError(error, 'Unexpected error.') as GraphQLError;
+    const { http: _http, ...extensions } = masked.extensions as Record<string, unknown>;
+    return new GraphQLError(masked.message, { nodes: masked.nodes, positions: masked.positions, path: masked.path, extensions });
+  };
 
-  useServer(
-    {
-      isProd: options.production,
-      execute: (args) => (args.rootValue as EnvelopedExecution).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedExecution).subscribe(args),
-      onConnect: async (ctx) => {
-        const { socket, request } = ctx.extra;
-        try {
-          const viewer = await authenticate(tokenFromSocket(ctx.connectionParams, request));
-          // The client may have gone while the token was checked: nothing to keep for it.
-          if (socket.readyState !== socket.OPEN) return false;
-          const session: SocketSession & { expiry?: NodeJS.Timeout } = { viewer, id: randomUUID() };
-          sessions.set(socket, session);
-          if (viewer.expiresAt !== undefined) closeWhenExpired(socket, session, viewer.expiresAt);
-          return true;
-        } catch (error) {
-          if (error instanceof DomainError) {
-            socket.close(CloseCode.Unauthorized, error.message.slice(0, 120));
-          } else {
-            logger.error({ err: error }, 'could not authenticate a socket');
-            socket.close(ServiceCloseCode.TryAgainLater, 'Try again later');
-          }
+  const graphqlWs = makeServer<Record<string, unknown> | undefined, SocketExtra>({
+    execute: (args) => (args.rootValue as EnvelopedExecution).execute(args),
+    subscribe: (args) => (args.rootValue as EnvelopedExecution).subscribe(args),
+    onConnect: async (ctx) => {
+      const { socket, request } = ctx.extra;
+      try {
+        const viewer = await authenticate(tokenFromSocket(ctx.connectionParams, request));
+        // The client may have gone while the token was checked: nothing to keep for it.
+        if (socket.readyState !== socket.OPEN) return false;
+        if (!userSockets.admit(viewer.id, socket)) {
+          socket.close(
+            ServiceCloseCode.PolicyViolation,
+            `Too many sockets for this user: at most ${userSockets.max} on this server`,
+          );
           return false;
         }
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        const session = sessions.get(ctx.extra.socket);
-        if (!session) return [new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
-        const enveloped = yoga.getEnveloped({ socketSession: session });
-        let document;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          return [options.maskError(error, 'Unexpected error.') as GraphQLError];
+        const session: SocketSession & { expiry?: NodeJS.Timeout } = { viewer, id: randomUUID() };
+        sessions.set(socket, session);
+        if (viewer.expiresAt !== undefined) closeWhenExpired(socket, session, viewer.expiresAt);
+        return true;
+      } catch (error) {
+        if (error instanceof DomainError) {
+          socket.close(CloseCode.Unauthorized, error.message.slice(0, 120));
+        } else {
+          logger.error({ err: error }, 'could not authenticate a socket');
+          socket.close(ServiceCloseCode.TryAgainLater, 'Try again later');
         }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors.map((error: GraphQLError) => options.maskError(error, 'Unexpected error.') as GraphQLError);
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } as EnvelopedExecution,
-        };
-        return args;
-      },
-      onClose: (ctx) => {
-        clearTimeout(sessions.get(ctx.extra.socket)?.expiry);
-        sessions.delete(ctx.extra.socket);
-      },
+        return false;
+      }
     },
-    wss,
-  );
+    onSubscribe: async (ctx, _id, payload) => {
+      const session = sessions.get(ctx.extra.socket);
+      if (!session) return [new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
+      const overLimit = operationsOverLimit(ctx.subscriptions, limits.webSocket.maxSubscriptionsPerSocket);
+      if (overLimit) return [overLimit];
+      const enveloped = yoga.getEnveloped({ socketSession: session });
+      let document;
+      try {
+        document = enveloped.parse(payload.query);
+      } catch (error) {
+        return [socketError(error)];
+      }
+      const errors = enveloped.validate(enveloped.schema, document);
+      if (errors.length > 0) return errors.map(socketError);
+      const args: ExecutionArgs = {
+        schema: enveloped.schema,
+        operationName: payload.operationName,
+        document,
+        variableValues: payload.variables,
+        contextValue: await enveloped.contextFactory(),
+        rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } as EnvelopedExecution,
+      };
+      return args;
+    },
+    onClose: (ctx) => {
+      const session = sessions.get(ctx.extra.socket);
+      if (!session) return;
+      clearTimeout(session.expiry);
+      userSockets.release(session.viewer.id, ctx.extra.socket);
+      sessions.delete(ctx.extra.socket);
+    },
+  });
+  serveGraphqlWs(wss, graphqlWs, { maxBufferedBytes: limits.webSocket.maxBufferedBytes, logger });
 
   return {
     sockets: wss.clients,

@@ -1,0 +1,89 @@
+// graphql-ws's protocol (makeServer) carried on `ws` sockets: what graphql-ws/use/ws does, with this
+// service's transport policy. graphql-ws's adapter waits for the kernel to take each frame, so a
+// client that stops reading leaves its events queued out of sight (and its subscriptions end after
+// 1024); here frames go to the socket at once, unsent data shows in `bufferedAmount`, and a socket
+// whose unsent data passes maxBufferedBytes is a slow consumer: closed with 1008, its operations
+// ended at once. A socket costs about that much memory at most, and its client learns why it was cut.
+import type { IncomingMessage } from 'node:http';
+import { CloseCode, type Server } from 'graphql-ws';
+import type { Logger } from 'pino';
+import type { WebSocket, WebSocketServer } from 'ws';
+
+/** What graphql-ws's hooks get as `ctx.extra`. */
+export interface SocketExtra {
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
+}
+
+export const TransportCloseCode = {
+  /** RFC 6455: the peer broke a policy (here: it does not read what it subscribed to). */
+  PolicyViolation: 1008,
+} as const;
+
+/** A socket that answers no ping within this long is gone (graphql-ws's own interval). */
+const KEEP_ALIVE_MS = 12_000;
+
+export function serveGraphqlWs(
+  wss: WebSocketServer,
+  server: Server<SocketExtra>,
+  options: { maxBufferedBytes: number; logger: Logger },
+): void {
+  const { maxBufferedBytes, logger } = options;
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    let alive = true;
+    socket.on('pong', () => (alive = true));
+    const keepAlive = setInterval(() => {
+      // A closing socket is left to ws's close timeout, so a slow consumer has time to read its 1008.
+      if (socket.readyState !== socket.OPEN) return;
+      if (!alive) return socket.terminate();
+      alive = false;
+      socket.ping();
+    }, KEEP_ALIVE_MS);
+
+    // graphql-ws's cleanup (operations returned, onClose) runs once: when the socket closes, or at
+    // once when this side gives up on a slow consumer, which may not read its close frame for a while.
+    let ended = false;
+    const end = (code: number, reason: string) => {
+      if (ended) return;
+      ended = true;
+      clearInterval(keepAlive);
+      closed(code, reason).catch((error: unknown) => logger.error({ err: error }, 'socket cleanup failed'));
+    };
+
+    // ws emits 'error' for what the peer did wrong (a frame over maxPayload, bad UTF-8, a protocol
+    // error) after it has begun closing with the right code (1009, 1007, 1002): nothing to add.
+    socket.on('error', (error) => logger.debug({ err: error }, 'socket protocol error'));
+
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send(data) {
+          if (ended || socket.readyState !== socket.OPEN) return;
+          // Judged before this frame, by what the client has not taken yet: one large result (a
+          // history page) is not a slow consumer, a client that leaves frames unread is.
+          if (socket.bufferedAmount > maxBufferedBytes) {
+            const reason = `Slow consumer: over ${maxBufferedBytes} bytes unread`;
+            socket.close(TransportCloseCode.PolicyViolation, reason);
+            end(TransportCloseCode.PolicyViolation, reason);
+            return;
+          }
+          socket.send(data);
+        },
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', (data, isBinary) => {
+            // After a slow consumer is given up, what it still sends must start nothing new.
+            if (ended) return;
+            // CONTRACT.md: a binary frame is not a valid message (graphql-ws would read it as text).
+            if (isBinary) return socket.close(CloseCode.BadRequest, 'Binary frames are not accepted');
+            handle(String(data)).catch((error: unknown) => {
+              logger.error({ err: error }, 'a socket message could not be handled');
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            });
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => end(code, String(reason)));
+  });
+}
