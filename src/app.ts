@@ -77,6 +77,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
       context: createContextFactory(services, authenticate),
       health: { database: database.ping, ...(config.redisUrl ? { redis: pubsub.healthy } : {}) },
       metrics,
+      jwt: config.jwt,
     });
     const httpServer = createServer((request, response) => yoga(withDefaultAccept(request), response));
     webSocket = attachGraphqlWebSocket({

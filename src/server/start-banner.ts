@@ -7,6 +7,7 @@ export function describeStart(config: Config, url: string): string {
   const lines = [
     `Chat API listening on ${url}/graphql (HTTP and WebSocket graphql-transport-ws)`,
     config.production ? '  GraphiQL: off in production' : `  GraphiQL: open ${url}/graphql in a browser`,
+    ...(config.production ? [] : [`  demo:     open ${url}/ (a small browser chat; pick any user id)`]),
     `  database: ${database}`,
     `  pub-sub:  ${pubsub}`,
     `  health:   ${url}/health`,

@@ -1,7 +1,7 @@
 // The GraphQL engine: Yoga over the Pothos schema, with error masking, error logging, query limits and /health.
 import { createYoga, useErrorHandler } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { Limits } from '../config.ts';
+import type { Config, Limits } from '../config.ts';
 import type { OperationContext } from '../context.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { useMetrics } from '../metrics/use-metrics.ts';
@@ -9,6 +9,8 @@ import { schema } from '../schema/index.ts';
 import type { InitialContext } from './context-factory.ts';
 import { createMaskError, isUnexpected, originalOf } from './graphql-errors.ts';
 import { useContractErrorCodes } from './use-error-codes.ts';
+import { useDemoPage } from './use-demo-page.ts';
+import { useDevTokens } from './use-dev-tokens.ts';
 import { useHealth, type HealthChecks } from './use-health.ts';
 import { useQueryLimits } from './use-query-limits.ts';
 import { useSchemaPrivacy } from './use-schema-privacy.ts';
@@ -32,6 +34,7 @@ export function createYogaServer(options: {
   context: (initial: InitialContext) => Promise<OperationContext>;
   health: HealthChecks;
   metrics: Metrics;
+  jwt: Config['jwt'];
 }) {
   const { production, logger } = options;
   return createYoga<InitialContext, OperationContext>({
@@ -51,6 +54,8 @@ export function createYogaServer(options: {
     },
     plugins: [
       useHealth(options.health),
+      useDemoPage({ production }),
+      useDevTokens({ production, jwt: options.jwt }),
       useMetrics(options.metrics),
       useContractErrorCodes(),
       useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),

@@ -1,0 +1,74 @@
+// The sidebar: the caller's rooms, most recent activity first, kept current by one messageAdded
+// subscription over all of the caller's rooms (without roomId it counts as presence in none of them).
+import type { Client } from '@urql/core';
+import { MessageAddedDocument, RoomsDocument, type RoomFieldsFragment } from '../../client/generated/graphql.ts';
+import { describeError } from './api.ts';
+
+export interface RoomsList {
+  refresh(): Promise<void>;
+  select(roomId: string): void;
+  close(): void;
+}
+
+/** A room's title, else the names of its other members. */
+export function roomTitle(room: RoomFieldsFragment, meId: string): string {
+  if (room.title) return room.title;
+  const others = room.members.filter((member) => member.id !== meId);
+  return others.map((member) => member.name ?? member.id).join(', ') || 'Just you';
+}
+
+export function createRoomsList(
+  client: Client,
+  meId: string,
+  list: HTMLUListElement,
+  onOpen: (room: RoomFieldsFragment) => void,
+  report: (message: string) => void,
+): RoomsList {
+  let rooms: RoomFieldsFragment[] = [];
+  let selected: string | undefined;
+
+  const render = () =>
+    list.replaceChildren(
+      ...rooms.map((room) => {
+        const item = document.createElement('li');
+        item.dataset.roomId = room.id;
+        item.setAttribute('aria-current', String(room.id === selected));
+        const title = document.createElement('strong');
+        title.textContent = roomTitle(room, meId);
+        const preview = document.createElement('span');
+        preview.className = 'preview';
+        const last = room.lastMessage;
+        preview.textContent = last ? `${last.senderName ?? last.senderId}: ${last.content}` : 'No messages yet';
+        item.append(title, preview);
+        item.addEventListener('click', () => onOpen(room));
+        return item;
+      }),
+    );
+
+  const refresh = async () => {
+    const result = await client.query(RoomsDocument, { first: 50 }).toPromise();
+    if (result.error || !result.data) return report(describeError(result.error ?? new Error('no rooms')));
+    rooms = result.data.rooms.edges.map((edge) => edge.node);
+    render();
+  };
+
+  const live = client.subscription(MessageAddedDocument, {}).subscribe((result) => {
+    const message = result.data?.messageAdded;
+    if (!message) return;
+    const room = rooms.find((candidate) => candidate.id === message.roomId);
+    // A room we do not list yet: someone just made it with us and wrote.
+    if (!room) return void refresh();
+    room.lastMessage = message;
+    rooms = [room, ...rooms.filter((other) => other !== room)];
+    render();
+  });
+
+  return {
+    refresh,
+    select(roomId) {
+      selected = roomId;
+      render();
+    },
+    close: () => live.unsubscribe(),
+  };
+}
