@@ -3,6 +3,7 @@ import type { MessagePayload } from '../pubsub/topics.ts';
 import { messageFeed } from '../resolvers/message-feed.ts';
 import { pageMessages, sendMessage } from '../resolvers/messages.ts';
 import { roomOfViewer } from '../resolvers/rooms.ts';
+import { messageCursor } from '../resolvers/cursors.ts';
 import { builder } from './builder.ts';
 import { PageInfoType, type PageInfoModel } from './page-info.ts';
 import { UserType } from './user.ts';
@@ -21,6 +22,10 @@ export const MessageType = builder.objectRef<MessagePayload>('Message').implemen
     content: t.exposeString('content'),
     clientMessageId: t.exposeString('clientMessageId', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    cursor: t.string({
+      description: "This message's cursor in its room's connections (its edge's): lets a live message join a cached page.",
+      resolve: (message) => messageCursor(message.seq),
+    }),
   }),
 });
 
