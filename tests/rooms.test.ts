@@ -185,11 +185,10 @@ describe('room(id)', () => {
     const before = Date.now();
     const created = await createRoom(server, alice, [bob.id, carol.id], 'Book club');
     const after = Date.now();
-    // Each member's name comes from their own token, so let each of them sign in once.
-    const [asBob] = await Promise.all([
-      expectData(server.httpUrl, bob.token, ROOM, { id: created.room.id }),
-      expectData(server.httpUrl, carol.token, ROOM, { id: created.room.id }),
-    ]);
+    // Each member's name comes from their own token, so let each of them sign in once, one after
+    // the other: Bob's answer must see Carol's name already stored.
+    await expectData(server.httpUrl, carol.token, ROOM, { id: created.room.id });
+    const asBob = await expectData(server.httpUrl, bob.token, ROOM, { id: created.room.id });
     const data = await expectData(server.httpUrl, alice.token, ROOM, { id: created.room.id });
     expect(data.room).toMatchObject({ id: created.room.id, kind: 'GROUP', title: 'Book club', lastMessage: null });
     expect(asBob.room).toEqual(data.room);
