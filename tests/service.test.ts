@@ -13,7 +13,7 @@ import { redisUrl } from './helpers/env.ts';
 import { expectData, graphqlHttp } from './helpers/http.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { createUser, uniqueUserId, type TestUser } from './helpers/tokens.ts';
-import { rawSocket, withTimeout } from './helpers/ws.ts';
+import { rawSocket, withTimeout, sendFrame, waitForFrame } from './helpers/ws.ts';
 
 let server: TestServer;
 let alice: TestUser;
@@ -184,38 +184,19 @@ describe('WebSocket protocol (graphql-transport-ws)', () => {
     return raw;
   }
 
-  const send = (raw: Raw, message: unknown) => raw.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
 
-  /** The first frame, received or still to come, that `matches`. */
-  function frame(raw: Raw, matches: (frame: Frame) => boolean, what: string, timeoutMs = 5000): Promise<Frame> {
-    const found = (raw.messages as Frame[]).find(matches);
-    if (found) return Promise.resolve(found);
-    return withTimeout(
-      new Promise<Frame>((resolve) => {
-        const onMessage = (data: unknown) => {
-          const message = JSON.parse(String(data)) as Frame;
-          if (!matches(message)) return;
-          raw.socket.off('message', onMessage);
-          resolve(message);
-        };
-        raw.socket.on('message', onMessage);
-      }),
-      what,
-      timeoutMs,
-    );
-  }
 
-  const init = (raw: Raw, user: TestUser) => send(raw, { type: 'connection_init', payload: { authorization: `Bearer ${user.token}` } });
+  const init = (raw: Raw, user: TestUser) => sendFrame(raw, { type: 'connection_init', payload: { authorization: `Bearer ${user.token}` } });
 
   async function openAcknowledged(user: TestUser = alice): Promise<Raw> {
     const raw = await open();
     init(raw, user);
-    await frame(raw, (message) => message.type === 'connection_ack', 'connection_ack');
+    await waitForFrame(raw, (message) => message.type === 'connection_ack', 'connection_ack');
     return raw;
   }
 
   const subscribe = (raw: Raw, id: string, query: string, variables?: Record<string, unknown>) =>
-    send(raw, { id, type: 'subscribe', payload: { query, variables } });
+    sendFrame(raw, { id, type: 'subscribe', payload: { query, variables } });
 
   const closeCode = async (raw: Raw, what: string, timeoutMs = 5000) =>
     (await withTimeout(raw.closed, `the socket to close with ${what}`, timeoutMs)).code;
@@ -232,7 +213,7 @@ describe('WebSocket protocol (graphql-transport-ws)', () => {
 
   async function expectDelivered(raw: Raw, roomId: string, content: string) {
     await sendMessage(server, bob, roomId, content);
-    const next = await frame(raw, (message) => message.id === 'live' && message.payload?.data?.messageAdded?.content === content, `"${content}" on the live subscription`);
+    const next = await waitForFrame(raw, (message) => message.id === 'live' && message.payload?.data?.messageAdded?.content === content, `"${content}" on the live subscription`);
     expect(next.type).toBe('next');
   }
 
@@ -248,19 +229,19 @@ describe('WebSocket protocol (graphql-transport-ws)', () => {
 
   it('closes with 4400 a frame that is not JSON', async () => {
     const raw = track(await openAcknowledged());
-    send(raw, 'this is not JSON');
+    sendFrame(raw, 'this is not JSON');
     expect(await closeCode(raw, '4400')).toBe(4400);
   });
 
   it('closes with 4400 a message of an unknown type', async () => {
     const raw = track(await openAcknowledged());
-    send(raw, { type: 'shout', payload: {} });
+    sendFrame(raw, { type: 'shout', payload: {} });
     expect(await closeCode(raw, '4400')).toBe(4400);
   });
 
   it('closes with 4400 a subscribe message of the wrong shape', async () => {
     const raw = track(await openAcknowledged());
-    send(raw, { type: 'subscribe', id: 'no-payload' });
+    sendFrame(raw, { type: 'subscribe', id: 'no-payload' });
     expect(await closeCode(raw, '4400')).toBe(4400);
   });
 
@@ -304,17 +285,17 @@ describe('WebSocket protocol (graphql-transport-ws)', () => {
     const raw = track(await liveSubscription(roomId));
 
     subscribe(raw, 'unparsable', '{ me { id }');
-    const parseError = await frame(raw, (message) => message.id === 'unparsable', 'the error for the unparsable operation');
+    const parseError = await waitForFrame(raw, (message) => message.id === 'unparsable', 'the error for the unparsable operation');
     expect(parseError).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
 
     subscribe(raw, 'invalid', '{ me { noSuchField } }');
-    const validationError = await frame(raw, (message) => message.id === 'invalid', 'the error for the invalid operation');
+    const validationError = await waitForFrame(raw, (message) => message.id === 'invalid', 'the error for the invalid operation');
     expect(validationError).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
 
     subscribe(raw, 'valid', '{ me { id } }');
-    const result = await frame(raw, (message) => message.id === 'valid' && message.type === 'next', 'the result of the valid query');
+    const result = await waitForFrame(raw, (message) => message.id === 'valid' && message.type === 'next', 'the result of the valid query');
     expect(result.payload).toEqual({ data: { me: { id: alice.id } } });
-    await frame(raw, (message) => message.id === 'valid' && message.type === 'complete', 'the valid query to complete');
+    await waitForFrame(raw, (message) => message.id === 'valid' && message.type === 'complete', 'the valid query to complete');
 
     await expectDelivered(raw, roomId, 'the subscription outlived its neighbours');
     expect(raw.socket.readyState).toBe(raw.socket.OPEN);
@@ -324,7 +305,7 @@ describe('WebSocket protocol (graphql-transport-ws)', () => {
     const roomId = (await createRoom(server, alice, [bob.id, uniqueUserId('carol')])).room.id;
     const healthy = track(await liveSubscription(roomId));
     const faulty = track(await openAcknowledged(bob));
-    send(faulty, 'garbage');
+    sendFrame(faulty, 'garbage');
     expect(await closeCode(faulty, '4400')).toBe(4400);
     await expectDelivered(healthy, roomId, 'still delivered after a neighbour was closed');
     expect(healthy.socket.readyState).toBe(healthy.socket.OPEN);

@@ -11,7 +11,7 @@ import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
 import { graphqlHttp } from './helpers/http.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
-import { collect, rawSocket, withTimeout, wsClient } from './helpers/ws.ts';
+import { collect, rawSocket, withTimeout, wsClient, sendFrame, waitForFrame } from './helpers/ws.ts';
 
 type Raw = ReturnType<typeof rawSocket>;
 interface Frame {
@@ -42,31 +42,12 @@ async function open(server: TestServer, headers?: Record<string, string>): Promi
   return raw;
 }
 
-const send = (raw: Raw, message: unknown) => raw.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
 
-/** The first frame, received or still to come, that `matches`. */
-function frame(raw: Raw, matches: (frame: Frame) => boolean, what: string, timeoutMs = 5000): Promise<Frame> {
-  const found = (raw.messages as Frame[]).find(matches);
-  if (found) return Promise.resolve(found);
-  return withTimeout(
-    new Promise<Frame>((resolve) => {
-      const onMessage = (data: unknown) => {
-        const message = JSON.parse(String(data)) as Frame;
-        if (!matches(message)) return;
-        raw.socket.off('message', onMessage);
-        resolve(message);
-      };
-      raw.socket.on('message', onMessage);
-    }),
-    what,
-    timeoutMs,
-  );
-}
 
 async function openAcknowledged(server: TestServer, user: TestUser, headers?: Record<string, string>): Promise<Raw> {
   const raw = await open(server, headers);
-  send(raw, { type: 'connection_init', payload: { authorization: `Bearer ${user.token}` } });
-  await frame(raw, (message) => message.type === 'connection_ack', 'connection_ack');
+  sendFrame(raw, { type: 'connection_init', payload: { authorization: `Bearer ${user.token}` } });
+  await waitForFrame(raw, (message) => message.type === 'connection_ack', 'connection_ack');
   return raw;
 }
 
@@ -75,8 +56,8 @@ const closed = (raw: Raw, what: string, timeoutMs = 5000) => withTimeout(raw.clo
 /** A socket still answers: a ping gets its pong. */
 async function expectAnswering(raw: Raw, what: string) {
   const payload = { probe: randomBytes(4).toString('hex') };
-  send(raw, { type: 'ping', payload });
-  await frame(raw, (message) => message.type === 'pong' && message.payload?.probe === payload.probe, `a pong from ${what}`);
+  sendFrame(raw, { type: 'ping', payload });
+  await waitForFrame(raw, (message) => message.type === 'pong' && message.payload?.probe === payload.probe, `a pong from ${what}`);
 }
 
 /** An upgrade request by hand, to see the HTTP answer to a refused one. */
@@ -149,7 +130,7 @@ describe('Origin at the upgrade', () => {
   it('admits a client that sends no Origin and judges it by its token alone', async () => {
     await openAcknowledged(server, alice);
     const anonymous = await open(server);
-    send(anonymous, { type: 'connection_init', payload: {} });
+    sendFrame(anonymous, { type: 'connection_init', payload: {} });
     expect((await closed(anonymous, '4401')).code).toBe(4401);
   });
 
@@ -207,8 +188,8 @@ describe('connection attempts per client IP', () => {
     socket.on('message', (data) => raw.messages.push(JSON.parse(String(data))));
     openSockets.push(raw);
     await withTimeout(raw.opened, 'the flooder\'s first socket to open');
-    send(raw, { type: 'connection_init', payload: { authorization: `Bearer ${alice.token}` } });
-    await frame(raw, (message) => message.type === 'connection_ack', 'connection_ack');
+    sendFrame(raw, { type: 'connection_init', payload: { authorization: `Bearer ${alice.token}` } });
+    await waitForFrame(raw, (message) => message.type === 'connection_ack', 'connection_ack');
 
     const statuses = [];
     for (let i = 0; i < BURST + 3; i++) statuses.push((await tryUpgrade(server, { localAddress: flooder })).status);
@@ -243,14 +224,14 @@ describe('frame size, operations per socket and sockets per user', () => {
     const raw = await openAcknowledged(server, await createUser('alice'));
     const ping = pingOfSize(MAX_FRAME);
     expect(Buffer.byteLength(ping)).toBe(MAX_FRAME);
-    send(raw, ping);
-    await frame(raw, (message) => message.type === 'pong', 'the pong to a frame at the limit');
+    sendFrame(raw, ping);
+    await waitForFrame(raw, (message) => message.type === 'pong', 'the pong to a frame at the limit');
   });
 
   it('closes with 1009 a socket that sends a frame one byte over WS_MAX_FRAME_BYTES, and no other socket', async () => {
     const alice = await createUser('alice');
     const [offender, bystander] = [await openAcknowledged(server, alice), await openAcknowledged(server, await createUser('bob'))];
-    send(offender, pingOfSize(MAX_FRAME + 1));
+    sendFrame(offender, pingOfSize(MAX_FRAME + 1));
     expect((await closed(offender, '1009')).code).toBe(1009);
     await expectAnswering(bystander, 'another socket');
     await expectAnswering(await openAcknowledged(server, alice), 'a new socket of the same user');
@@ -269,15 +250,15 @@ describe('frame size, operations per socket and sockets per user', () => {
     await sendMessage(server, alice, roomId, 'the first message');
     const raw = await openAcknowledged(server, alice);
     // afterSeq 0 replays seq 1 at once: an accepted subscription proves itself with a `next`.
-    const subscribe = (id: string) => send(raw, { id, type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { roomId, afterSeq: 0 } } });
-    const replayed = (id: string) => frame(raw, (message) => message.id === id && message.type === 'next', `the replay on subscription ${id}`);
+    const subscribe = (id: string) => sendFrame(raw, { id, type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { roomId, afterSeq: 0 } } });
+    const replayed = (id: string) => waitForFrame(raw, (message) => message.id === id && message.type === 'next', `the replay on subscription ${id}`);
 
     for (let i = 1; i <= MAX_OPERATIONS; i++) {
       subscribe(`s${i}`);
       expect((await replayed(`s${i}`)).payload).toEqual({ data: { messageAdded: { seq: 1 } } });
     }
     subscribe('over');
-    const refusal = await frame(raw, (message) => message.id === 'over', 'the answer to the operation over the limit');
+    const refusal = await waitForFrame(raw, (message) => message.id === 'over', 'the answer to the operation over the limit');
     expect(refusal.type).toBe('error');
     expect(refusal.payload).toEqual([
       expect.objectContaining({ message: expect.stringContaining(`At most ${MAX_OPERATIONS} operations`), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
@@ -286,9 +267,9 @@ describe('frame size, operations per socket and sockets per user', () => {
     // The socket and its subscriptions go on; completing one makes room for another.
     await sendMessage(server, bob, roomId, 'the second message');
     for (let i = 1; i <= MAX_OPERATIONS; i++) {
-      await frame(raw, (message) => message.id === `s${i}` && message.payload?.data?.messageAdded?.seq === 2, `seq 2 on s${i}`);
+      await waitForFrame(raw, (message) => message.id === `s${i}` && message.payload?.data?.messageAdded?.seq === 2, `seq 2 on s${i}`);
     }
-    send(raw, { id: 's1', type: 'complete' });
+    sendFrame(raw, { id: 's1', type: 'complete' });
     subscribe('again');
     expect((await replayed('again')).payload).toEqual({ data: { messageAdded: { seq: 1 } } });
     expect(raw.socket.readyState).toBe(WebSocket.OPEN);
@@ -296,7 +277,7 @@ describe('frame size, operations per socket and sockets per user', () => {
     // The limit is per socket: the same user's other socket runs its own.
     const other = await openAcknowledged(server, alice);
     other.socket.send(JSON.stringify({ id: 'x', type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { roomId, afterSeq: 0 } } }));
-    await frame(other, (message) => message.id === 'x' && message.type === 'next', 'a subscription on another socket');
+    await waitForFrame(other, (message) => message.id === 'x' && message.type === 'next', 'a subscription on another socket');
   });
 
   it('closes a user\'s socket past WS_MAX_SOCKETS_PER_USER at connection_init with 1008 and a reason; the others go on', async () => {
@@ -305,7 +286,7 @@ describe('frame size, operations per socket and sockets per user', () => {
     for (let i = 0; i < MAX_SOCKETS; i++) held.push(await openAcknowledged(server, alice));
 
     const over = await open(server);
-    send(over, { type: 'connection_init', payload: { authorization: `Bearer ${alice.token}` } });
+    sendFrame(over, { type: 'connection_init', payload: { authorization: `Bearer ${alice.token}` } });
     const refusal = await closed(over, '1008');
     expect(refusal.code).toBe(1008);
     expect(refusal.reason).toMatch(/Too many sockets for this user: at most 2/);
@@ -320,9 +301,9 @@ describe('frame size, operations per socket and sockets per user', () => {
     const deadline = Date.now() + 3000;
     for (;;) {
       const again = await open(server);
-      send(again, { type: 'connection_init', payload: { authorization: `Bearer ${alice.token}` } });
+      sendFrame(again, { type: 'connection_init', payload: { authorization: `Bearer ${alice.token}` } });
       const outcome = await Promise.race([
-        frame(again, (message) => message.type === 'connection_ack', 'connection_ack').then(() => 'acknowledged'),
+        waitForFrame(again, (message) => message.type === 'connection_ack', 'connection_ack').then(() => 'acknowledged'),
         closed(again, 'a close').then(({ code }) => `closed ${code}`),
       ]);
       if (outcome === 'acknowledged') break;
@@ -368,7 +349,7 @@ describe('slow consumer', () => {
     const roomId = (await createRoom(server, alice, [slow.id, honest.id])).room.id;
 
     const stalled = await openAcknowledged(server, slow);
-    send(stalled, { id: 'feed', type: 'subscribe', payload: { query: STALLED_FEED, variables: { r: roomId } } });
+    sendFrame(stalled, { id: 'feed', type: 'subscribe', payload: { query: STALLED_FEED, variables: { r: roomId } } });
     const client = wsClient(server.wsUrl, { token: honest.token });
     const feed = collect<{ seq: number }>(client, MESSAGE_ADDED, { roomId });
     await waitUntilOnline(server, alice, roomId, slow.id);

@@ -102,3 +102,35 @@ export function withTimeout<T>(promise: Promise<T>, what: string, timeoutMs = 50
     new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs).unref()),
   ]);
 }
+
+export type RawSocket = ReturnType<typeof rawSocket>;
+
+/** A graphql-ws protocol message as it travels on the wire. */
+export interface Frame {
+  id?: string;
+  type: string;
+  payload?: any;
+}
+
+/** Sends a protocol message (an object as JSON) or a raw text frame as it is. */
+export const sendFrame = (raw: RawSocket, message: unknown) =>
+  raw.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+
+/** The first frame, received or still to come, that `matches`. */
+export function waitForFrame(raw: RawSocket, matches: (frame: Frame) => boolean, what: string, timeoutMs = 5000): Promise<Frame> {
+  const found = (raw.messages as Frame[]).find(matches);
+  if (found) return Promise.resolve(found);
+  return withTimeout(
+    new Promise<Frame>((resolve) => {
+      const onMessage = (data: unknown) => {
+        const message = JSON.parse(String(data)) as Frame;
+        if (!matches(message)) return;
+        raw.socket.off('message', onMessage);
+        resolve(message);
+      };
+      raw.socket.on('message', onMessage);
+    }),
+    what,
+    timeoutMs,
+  );
+}
