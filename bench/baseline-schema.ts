@@ -1,0 +1,49 @@
+// The baseline's tables, in a schema of their own in the bench database: the same columns, keys,
+// foreign keys and unique indexes as migrations/Migration20261125120000_initial.ts, so that its
+// inserts and page reads do the same index and constraint work as the service's.
+export const BASELINE_SCHEMA = 'baseline';
+
+export const BASELINE_SCHEMA_SQL = `
+create schema ${BASELINE_SCHEMA};
+set local search_path = ${BASELINE_SCHEMA};
+create table users (
+  id text primary key,
+  name text,
+  created_at timestamptz(3) not null default now(),
+  updated_at timestamptz(3) not null default now()
+);
+create table rooms (
+  id uuid primary key default gen_random_uuid(),
+  kind text not null check (kind in ('DIRECT', 'GROUP')),
+  title text,
+  direct_low text,
+  direct_high text,
+  created_by text not null references users (id),
+  created_at timestamptz(3) not null default now(),
+  last_seq integer not null default 0,
+  last_activity_at timestamptz(3) not null default now(),
+  check ((kind = 'DIRECT') = (direct_low is not null and direct_high is not null)),
+  check (direct_low < direct_high)
+);
+create unique index rooms_direct_pair_unique on rooms (direct_low, direct_high) where kind = 'DIRECT';
+create table room_members (
+  room_id uuid not null references rooms (id) on delete cascade,
+  user_id text not null references users (id),
+  joined_at timestamptz(3) not null default now(),
+  primary key (room_id, user_id)
+);
+create index room_members_user_idx on room_members (user_id, room_id);
+create index rooms_last_activity_idx on rooms (last_activity_at desc, id desc);
+create table messages (
+  id bigint generated always as identity primary key,
+  room_id uuid not null references rooms (id) on delete cascade,
+  seq integer not null check (seq > 0),
+  sender_id text not null references users (id),
+  sender_name text,
+  content text not null,
+  client_message_id text,
+  created_at timestamptz(3) not null default now()
+);
+create unique index messages_room_seq_unique on messages (room_id, seq);
+create unique index messages_idempotency_unique on messages (room_id, sender_id, client_message_id) where client_message_id is not null;
+`;

@@ -1,0 +1,179 @@
+// The bench's point of comparison: a minimal `ws` chat server doing the service's durable work with
+// no GraphQL and no ORM. JSON frames: auth (the same JWT), subscribe to a room (membership checked),
+// send (the same one-statement seq bump + insert as src/db/messages-store.ts, on the baseline schema),
+// publish on Redis, and on each Redis message one pre-serialised frame to the room's sockets.
+// Also a history page (membership check + the same page query). Run by bench/run.ts as
+// `node bench/baseline-server.ts` with DATABASE_URL, REDIS_URL, JWT_SECRET, HOST, PORT.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { jwtVerify } from 'jose';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { WebSocketServer, WebSocket } from 'ws';
+import { BASELINE_SCHEMA } from './baseline-schema.ts';
+
+const { DATABASE_URL, REDIS_URL, JWT_SECRET, HOST = '127.0.0.1', PORT = '0' } = process.env;
+if (!DATABASE_URL || !REDIS_URL || !JWT_SECRET) throw new Error('DATABASE_URL, REDIS_URL and JWT_SECRET are required');
+
+/** The service's pool size (src/db/orm.ts). */
+const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10, options: `-c search_path=${BASELINE_SCHEMA}` });
+const publisher = new Redis(REDIS_URL);
+const subscriber = new Redis(REDIS_URL);
+const key = new TextEncoder().encode(JWT_SECRET);
+/** The service's keep-alive (src/server/ws-transport.ts), so that sockets at rest cost the same pings. */
+const KEEP_ALIVE_MS = 12_000;
+
+const CHANNEL_PREFIX = 'baseline:room:';
+const local = new Map<string, Set<WebSocket>>();
+const channels = new Map<string, Promise<unknown>>();
+
+const COLUMNS = `id::text as id, room_id as "roomId", seq, sender_id as "senderId", sender_name as "senderName",
+  content, client_message_id as "clientMessageId", created_at as "createdAt"`;
+type Row = { seq: number; createdAt: Date | string } & Record<string, unknown>;
+const serialise = (row: Row) => JSON.stringify({ ...row, createdAt: new Date(row.createdAt).toISOString() });
+
+subscriber.on('message', (channel: string, raw: string) => {
+  const roomId = channel.slice(CHANNEL_PREFIX.length);
+  const sockets = local.get(roomId);
+  if (!sockets) return;
+  const frame = Buffer.from(`{"type":"message","roomId":"${roomId}","message":${raw}}`);
+  for (const socket of sockets) if (socket.readyState === WebSocket.OPEN) socket.send(frame, { binary: false });
+});
+
+interface Session {
+  userId?: string;
+  userName: string | null;
+  rooms: Set<string>;
+}
+type Frame = { type?: string; id?: unknown; token?: string; roomId?: string; content?: string; clientMessageId?: string | null; beforeSeq?: number; last?: number };
+
+async function handle(socket: WebSocket, session: Session, frame: Frame): Promise<object | undefined> {
+  if (frame.type === 'auth') {
+    const { payload } = await jwtVerify(String(frame.token), key, { algorithms: ['HS256'] });
+    session.userId = String(payload.sub);
+    session.userName = typeof payload.name === 'string' ? payload.name : null;
+    await pool.query(
+      `insert into users (id, name) values ($1, $2) on conflict (id) do update set name = excluded.name, updated_at = now()
+       where users.name is distinct from excluded.name`,
+      [session.userId, session.userName],
+    );
+    return { type: 'ready' };
+  }
+  const userId = session.userId;
+  if (!userId) return void socket.close(4401, 'Unauthorized');
+  const roomId = String(frame.roomId);
+  if (frame.type === 'send') return { type: 'sent', id: frame.id, seq: await send(roomId, userId, session.userName, frame) };
+  if (!(await isMember(roomId, userId))) throw new Error(`not a member of ${roomId}`);
+  if (frame.type === 'subscribe') {
+    const sockets = local.get(roomId) ?? new Set<WebSocket>();
+    local.set(roomId, sockets.add(socket));
+    session.rooms.add(roomId);
+    if (!channels.has(roomId)) channels.set(roomId, subscriber.subscribe(CHANNEL_PREFIX + roomId));
+    await channels.get(roomId);
+    return { type: 'subscribed', roomId };
+  }
+  if (frame.type === 'history') {
+    const last = Math.min(Number(frame.last ?? 50), 100);
+    const { rows } = await pool.query<Row>(
+      `select ${COLUMNS} from messages where room_id = $1 and seq > $2 and seq < $3 order by seq desc limit $4`,
+      [roomId, 0, frame.beforeSeq ?? 2147483647, last + 1],
+    );
+    const page = rows.slice(0, last).reverse().map((row) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() }));
+    return { type: 'page', id: frame.id, messages: page, hasPrevious: rows.length > last };
+  }
+  throw new Error(`unknown frame type ${frame.type}`);
+}
+
+async function isMember(roomId: string, userId: string): Promise<boolean> {
+  const { rowCount } = await pool.query('select 1 from room_members where room_id = $1 and user_id = $2', [roomId, userId]);
+  return rowCount === 1;
+}
+
+/** As storeMessage: an earlier send with the same clientMessageId answers, else one statement stores. */
+async function send(roomId: string, userId: string, userName: string | null, frame: Frame): Promise<number> {
+  const clientMessageId = frame.clientMessageId ?? null;
+  const earlier = async () =>
+    (await pool.query<Row>(`select ${COLUMNS} from messages where room_id = $1 and sender_id = $2 and client_message_id = $3`, [roomId, userId, clientMessageId])).rows[0];
+  if (clientMessageId !== null) {
+    const found = await earlier();
+    if (found) return found.seq;
+  }
+  let row: Row | undefined;
+  try {
+    ({ rows: [row] } = await pool.query<Row>(
+      `with bumped as (
+         update rooms set last_seq = last_seq + 1, last_activity_at = now()
+         where id = $1 and exists (select 1 from room_members where room_id = $1 and user_id = $2)
+         returning last_seq
+       )
+       insert into messages (room_id, seq, sender_id, sender_name, content, client_message_id)
+       select $1, last_seq, $2, $3, $4, $5 from bumped
+       returning ${COLUMNS}`,
+      [roomId, userId, userName, String(frame.content), clientMessageId],
+    ));
+  } catch (error) {
+    const found = clientMessageId !== null && (error as { code?: string }).code === '23505' ? await earlier() : undefined;
+    if (found) return found.seq;
+    throw error;
+  }
+  if (!row) throw new Error(`not a member of ${roomId}`);
+  await publisher.publish(CHANNEL_PREFIX + roomId, serialise(row));
+  return row.seq;
+}
+
+function leave(socket: WebSocket, session: Session): void {
+  for (const roomId of session.rooms) {
+    const sockets = local.get(roomId);
+    sockets?.delete(socket);
+    if (sockets?.size === 0) {
+      local.delete(roomId);
+      channels.delete(roomId);
+      void subscriber.unsubscribe(CHANNEL_PREFIX + roomId);
+    }
+  }
+}
+
+const httpServer = createServer((_request, response) => response.writeHead(426).end('WebSocket only'));
+const wss = new WebSocketServer({ server: httpServer, maxPayload: 65_536 });
+wss.on('connection', (socket) => {
+  const session: Session = { userName: null, rooms: new Set() };
+  let alive = true;
+  socket.on('pong', () => (alive = true));
+  const keepAlive = setInterval(() => {
+    if (!alive) return socket.terminate();
+    alive = false;
+    socket.ping();
+  }, KEEP_ALIVE_MS);
+  socket.on('message', (data) => {
+    let frame: Frame;
+    try {
+      frame = JSON.parse(String(data)) as Frame;
+    } catch {
+      return socket.close(4400, 'Not JSON');
+    }
+    handle(socket, session, frame).then(
+      (answer) => answer && socket.send(JSON.stringify(answer)),
+      (error: unknown) => socket.send(JSON.stringify({ type: 'error', id: frame.id, message: String(error) })),
+    );
+  });
+  socket.on('close', () => {
+    clearInterval(keepAlive);
+    leave(socket, session);
+  });
+});
+
+httpServer.listen(Number(PORT), HOST, () => {
+  console.log(`baseline listening on ws://${HOST}:${(httpServer.address() as AddressInfo).port}/`);
+});
+
+const stop = async () => {
+  setTimeout(() => process.exit(1), 5_000).unref();
+  for (const socket of wss.clients) socket.close(1001, 'Server shutting down');
+  httpServer.close();
+  await pool.end();
+  publisher.disconnect();
+  subscriber.disconnect();
+  process.exit(0);
+};
+process.once('SIGTERM', () => void stop());
+process.once('SIGINT', () => void stop());

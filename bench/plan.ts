@@ -1,0 +1,23 @@
+// The sizes of a full run (the figures) and of --quick (seconds, to prove the bench works in CI).
+import type { Plan } from './spec.ts';
+
+export function planFor(quick: boolean, idleSockets?: number): Plan {
+  if (quick) {
+    return {
+      quick,
+      freshServerPerScenario: false,
+      direct: { rooms: 10, rates: [100, 400], stepSeconds: 1.5, drainSeconds: 1, pauseSeconds: 0.2 },
+      group: { members: 50, rates: [5, 20], stepSeconds: 1.5, drainSeconds: 1, pauseSeconds: 0.2 },
+      idle: { sockets: idleSockets ?? 200, settleSeconds: 0.5, restSeconds: 1 },
+      history: { rooms: 10, perRoom: 1_000, seconds: 1.5, warmSeconds: 0.5, concurrency: 2, pageSize: 50 },
+    };
+  }
+  return {
+    quick,
+    freshServerPerScenario: true,
+    direct: { rooms: 100, rates: [250, 500, 1000, 2000, 4000], stepSeconds: 10, drainSeconds: 5, pauseSeconds: 2 },
+    group: { members: 1000, rates: [10, 25, 50, 100, 200], stepSeconds: 10, drainSeconds: 5, pauseSeconds: 2 },
+    idle: { sockets: idleSockets ?? 10_000, settleSeconds: 5, restSeconds: 10 },
+    history: { rooms: 1000, perRoom: 1000, seconds: 10, warmSeconds: 2, concurrency: 4, pageSize: 50 },
+  };
+}

@@ -1,0 +1,176 @@
+// npm run bench [-- --quick] [--only=direct,group,idle,history] [--idle-sockets=N]
+// Creates a database of its own, then for each scenario: seeds it, and for the service and then the
+// baseline starts the system (core 0), drives it with the load generator (core 1) and stops it
+// (--quick starts each system once and runs every scenario on it).
+// Prints the table and writes bench/results/<timestamp>.json; the database is dropped at the end.
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import pg from 'pg';
+import { createBaselineSchema, createBenchDatabase, migrateService } from './database.ts';
+import { runGenerator } from './generator.ts';
+import { sampleLoad, uptime } from './machine.ts';
+import { samplePgActivity } from './pg-activity.ts';
+import { planFor } from './plan.ts';
+import { printReport, writeResults, type RunResult } from './report.ts';
+import { scenarios } from './scenarios/index.ts';
+import { SCENARIOS, SYSTEMS, type LoadSpec, type ScenarioName, type SystemName } from './spec.ts';
+import { startTarget, tasksetAvailable, type Target } from './targets.ts';
+
+const args = process.argv.slice(2);
+const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+const quick = args.includes('--quick');
+const only = option('only')?.split(',') as ScenarioName[] | undefined;
+const idleSockets = option('idle-sockets') ? Number(option('idle-sockets')) : undefined;
+const selected = SCENARIOS.filter((name) => !only || only.includes(name));
+const unknown = only?.filter((name) => !SCENARIOS.includes(name)) ?? [];
+if (unknown.length || selected.length === 0) throw new Error(`--only takes some of ${SCENARIOS.join(', ')}; got ${only?.join(',')}`);
+if (idleSockets !== undefined && !(Number.isInteger(idleSockets) && idleSockets >= 2 && idleSockets % 2 === 0)) {
+  throw new Error('--idle-sockets takes an even number (two members per direct room)');
+}
+const plan = planFor(quick, idleSockets);
+
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+// A Redis database of its own keeps the service's presence and rate-limit keys apart from anyone else's.
+const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
+const tag = randomBytes(4).toString('hex');
+const secret = randomBytes(32).toString('base64url');
+
+const pin = tasksetAvailable() && os.availableParallelism() >= 2;
+if (!pin) console.warn('taskset is missing (or fewer than 2 cores): server and load generator run unpinned');
+const cores = pin ? { server: 0, generator: 1 } : { server: undefined, generator: undefined };
+
+/** Generous limits so that the service's abuse limits do not cap the bench. */
+const UNLIMITED = '1000000';
+const envFor = (system: SystemName, databaseUrl: string): Record<string, string> =>
+  system === 'service'
+    ? {
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: redisUrl,
+        NODE_ENV: 'production',
+        JWT_SECRET: secret,
+        LOG_LEVEL: 'warn',
+        RATE_SEND_MESSAGE_BURST: UNLIMITED,
+        RATE_SEND_MESSAGE_PER_SECOND: UNLIMITED,
+        RATE_CONNECTIONS_PER_IP_BURST: UNLIMITED,
+        RATE_CONNECTIONS_PER_IP_PER_SECOND: UNLIMITED,
+      }
+    : { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, JWT_SECRET: secret };
+
+const running = new Set<Target>();
+/** Aborted on SIGINT/SIGTERM: ends a load generator that is running. */
+const interrupted = new AbortController();
+let dropDatabase: (() => Promise<void>) | undefined;
+const cleanUp = async () => {
+  await Promise.allSettled([...running].map((target) => target.stop()));
+  await dropDatabase?.().catch((error: unknown) => console.error('could not drop the bench database:', error));
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  // Stop what runs now; the run then winds down by itself (starting nothing new), or is cut short.
+  process.once(signal, () => {
+    interrupted.abort();
+    process.exitCode = 130;
+    void cleanUp();
+    setTimeout(() => process.exit(130), 30_000);
+  });
+}
+
+const started = new Date();
+const result: RunResult = {
+  startedAt: started.toISOString(),
+  finishedAt: '',
+  quick,
+  plan,
+  machine: { cpus: os.availableParallelism(), pinned: pin, node: process.version, uptimeBefore: uptime(), uptimeAfter: '', loadAverage1m: null },
+  scenarios: {},
+};
+const load = sampleLoad();
+console.log(`bench ${quick ? '--quick ' : ''}run ${tag}: ${result.machine.uptimeBefore}`);
+
+const database = await createBenchDatabase(adminUrl, tag);
+dropDatabase = database.drop;
+try {
+  await migrateService(database.url);
+  await createBaselineSchema(database.url);
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  try {
+    const sessions = plan.freshServerPerScenario ? selected.map((name) => [name]) : [selected];
+    for (const session of sessions) {
+      for (const name of session) {
+        const description = scenarios[name].describe(plan);
+        console.log(`\n${name}: ${description}: seeding`);
+        result.scenarios[name] = { description, seed: await scenarios[name].seed(pool, tag, plan), systems: {} };
+      }
+      for (const system of SYSTEMS) await measure(system, session, database.url, pool, database.name);
+    }
+  } finally {
+    await pool.end();
+  }
+} finally {
+  await cleanUp();
+}
+
+result.finishedAt = new Date().toISOString();
+result.machine.uptimeAfter = uptime();
+result.machine.loadAverage1m = load.stop();
+console.log(`\n${printReport(result)}`);
+console.log(`\nresults: ${await writeResults(result)}`);
+// A scenario a system could not run means the bench itself is broken (what --quick in CI is for);
+// slow figures are not failures.
+const failed = Object.entries(result.scenarios).flatMap(([name, entry]) =>
+  Object.entries(entry.systems).filter(([, figures]) => figures?.error).map(([system]) => `${name} on the ${system}`),
+);
+if (failed.length) {
+  console.error(`bench incomplete: ${failed.join(', ')} failed`);
+  process.exitCode = 1;
+}
+
+/** Starts the system once for the scenarios of a session and drives each in turn. */
+async function measure(system: SystemName, session: ScenarioName[], databaseUrl: string, pool: pg.Pool, databaseName: string): Promise<void> {
+  if (interrupted.signal.aborted) return;
+  const record = (scenario: ScenarioName, figures: Record<string, unknown>) => (result.scenarios[scenario]!.systems[system] = figures);
+  let target: Target;
+  try {
+    target = await startTarget(system, envFor(system, databaseUrl), cores.server);
+  } catch (error) {
+    console.error(`  ${system} did not start: ${(error as Error).message}`);
+    for (const scenario of session) record(scenario, { error: `did not start: ${(error as Error).message.split('\n')[0]}` });
+    return;
+  }
+  running.add(target);
+  try {
+    for (const scenario of session) {
+      if (interrupted.signal.aborted) break;
+      console.log(`  ${scenario} on the ${system}`);
+      const spec: LoadSpec = { system, scenario, wsUrl: target.wsUrl, serverPid: target.pid, secret, tag, plan };
+      const activity = samplePgActivity(pool, databaseName);
+      try {
+        const figures = await runGenerator(spec, cores.generator, quick ? 60 : 900, interrupted.signal);
+        record(scenario, { ...figures, postgres: await activity.stop() });
+      } catch (error) {
+        await activity.stop();
+        console.error(`  ${system} ${scenario} failed: ${(error as Error).message}\n${target.output().slice(-2_000)}`);
+        record(scenario, { error: (error as Error).message });
+      }
+    }
+  } finally {
+    await target.stop();
+    running.delete(target);
+  }
+  const warnings = serverWarnings(target.output());
+  if (warnings.length) {
+    console.warn(`  the ${system} logged ${warnings.length} warnings or errors, the first: ${warnings[0]}`);
+    for (const scenario of session) result.scenarios[scenario]!.systems[system]!.serverWarnings = warnings.slice(0, 20);
+  }
+}
+
+/** pino lines at warn (40) or above, and anything that is not a pino line or the start-up banner. */
+function serverWarnings(output: string): string[] {
+  return output.split('\n').filter((line) => {
+    if (!line.trim() || /listening on|^ {2}[\w-]+:|SIG\w+: stopping/.test(line)) return false;
+    try {
+      return (JSON.parse(line) as { level?: number }).level! >= 40;
+    } catch {
+      return true;
+    }
+  });
+}

@@ -1,0 +1,9 @@
+// The scenarios by name, in the order a run takes them.
+import type { ScenarioName } from '../spec.ts';
+import { direct } from './direct.ts';
+import { group } from './group.ts';
+import { history } from './history.ts';
+import { idle } from './idle.ts';
+import type { Scenario } from './scenario.ts';
+
+export const scenarios: Record<ScenarioName, Scenario> = { direct, group, idle, history };

@@ -1,0 +1,15 @@
+// What a scenario is: rooms seeded by SQL in both systems' tables (by run.ts), then driven over
+// sockets by a load generator process (load.ts), once per system.
+import type pg from 'pg';
+import type { LoadSpec, Plan } from '../spec.ts';
+
+export interface Scenario {
+  /** One line for the report's heading. */
+  describe(plan: Plan): string;
+  /** Seeds the service's tables (schema public) and the baseline's; returns what the report should show. */
+  seed(pool: pg.Pool, tag: string, plan: Plan): Promise<Record<string, unknown>>;
+  /** Runs in the generator process against spec.system; returns the figures (JSON). */
+  drive(spec: LoadSpec, log: (line: string) => void): Promise<Record<string, unknown>>;
+}
+
+export const SCHEMAS = ['public', 'baseline'] as const;

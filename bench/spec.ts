@@ -1,0 +1,99 @@
+// What the orchestrator (run.ts) and the load generator (load.ts) agree on: the systems, the plan of
+// each scenario, the spec handed to a generator process, and the deterministic ids both derive.
+
+export type SystemName = 'service' | 'baseline';
+export const SYSTEMS: readonly SystemName[] = ['service', 'baseline'];
+
+export type ScenarioName = 'direct' | 'group' | 'idle' | 'history';
+export const SCENARIOS: readonly ScenarioName[] = ['direct', 'group', 'idle', 'history'];
+
+/** Open-loop steps: each offered rate is held for `stepSeconds`, then deliveries may trail for `drainSeconds`. */
+export interface LadderPlan {
+  rates: number[];
+  stepSeconds: number;
+  drainSeconds: number;
+  pauseSeconds: number;
+}
+
+export interface DirectPlan extends LadderPlan {
+  rooms: number;
+}
+
+export interface GroupPlan extends LadderPlan {
+  members: number;
+}
+
+export interface IdlePlan {
+  /** Sockets, one subscription each: members of sockets / 2 direct rooms. */
+  sockets: number;
+  /** After the sockets are ready, before measuring: lets the set-up's garbage and timers settle. */
+  settleSeconds: number;
+  restSeconds: number;
+}
+
+export interface HistoryPlan {
+  rooms: number;
+  perRoom: number;
+  seconds: number;
+  /** Unmeasured paging first, so that both systems are measured warm. */
+  warmSeconds: number;
+  /** Sockets paging at once, each waiting for its page before asking the next (closed loop). */
+  concurrency: number;
+  pageSize: number;
+}
+
+export interface Plan {
+  quick: boolean;
+  /**
+   * A fresh server process for each scenario (clean memory for idle; the systems take turns
+   * scenario by scenario, so that the machine's other load falls on both alike), or one per system
+   * for the whole run (--quick, where start-up time would dominate).
+   */
+  freshServerPerScenario: boolean;
+  direct: DirectPlan;
+  group: GroupPlan;
+  idle: IdlePlan;
+  history: HistoryPlan;
+}
+
+/** Everything one generator process needs; passed as JSON in argv. */
+export interface LoadSpec {
+  system: SystemName;
+  scenario: ScenarioName;
+  wsUrl: string;
+  /** The server process, whose CPU and memory the generator samples from /proc. */
+  serverPid: number;
+  /** HS256 secret both systems verify tokens with. */
+  secret: string;
+  /** Per run: keeps room ids, user ids and Redis channels apart from any other run. */
+  tag: string;
+  plan: Plan;
+}
+
+/** A room a scenario seeds in both systems' tables before driving them. */
+export interface RoomSeed {
+  id: string;
+  kind: 'DIRECT' | 'GROUP';
+  members: string[];
+}
+
+const SCENARIO_CODES: Record<ScenarioName, number> = { direct: 1, group: 2, idle: 3, history: 4 };
+
+/** A valid UUID derived from the run tag, the scenario and an index, so both processes compute the same. */
+export function roomId(tag: string, scenario: ScenarioName, index: number): string {
+  const code = SCENARIO_CODES[scenario].toString(16).padStart(2, '0');
+  return `${tag}-0000-4000-8000-${code}${index.toString(16).padStart(10, '0')}`;
+}
+
+export function userId(tag: string, scenario: ScenarioName, label: string | number): string {
+  return `bench-${tag}-${scenario}-${label}`;
+}
+
+/** The members of `count` direct rooms: room i holds users `${i}a` and `${i}b`. */
+export function directRooms(tag: string, scenario: ScenarioName, count: number): RoomSeed[] {
+  return Array.from({ length: count }, (_, index) => ({
+    id: roomId(tag, scenario, index),
+    kind: 'DIRECT' as const,
+    members: [userId(tag, scenario, `${index}a`), userId(tag, scenario, `${index}b`)],
+  }));
+}

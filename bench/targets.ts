@@ -1,0 +1,76 @@
+// Starts a system under test as its own OS process, pinned to a core with taskset when available,
+// learns its port from its start-up banner (as tests/helpers/process.ts does), and stops it by PID.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { SystemName } from './spec.ts';
+
+export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+const ENTRIES: Record<SystemName, { script: string; path: string }> = {
+  service: { script: 'src/main.ts', path: '/graphql' },
+  baseline: { script: 'bench/baseline-server.ts', path: '/' },
+};
+
+const STOP_WAIT_MS = 15_000;
+const START_WAIT_MS = 60_000;
+
+export const tasksetAvailable = (): boolean => spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+/** `argv` prefixed with `taskset -c <core>` when pinning, so that the spawned PID is the program's own. */
+export function pinned(core: number | undefined, argv: string[]): [string, string[]] {
+  return core === undefined ? [argv[0]!, argv.slice(1)] : ['taskset', ['-c', String(core), ...argv]];
+}
+
+export interface Target {
+  readonly system: SystemName;
+  readonly pid: number;
+  readonly wsUrl: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startTarget(system: SystemName, env: Record<string, string>, core: number | undefined): Promise<Target> {
+  const entry = ENTRIES[system];
+  const [command, args] = pinned(core, [process.execPath, entry.script]);
+  const child = spawn(command, args, {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk).slice(-20_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${system} did not start in ${START_WAIT_MS} ms:\n${output}`)), START_WAIT_MS);
+    const check = () => {
+      const match = /listening on (?:http|ws):\/\/[^:\s]+:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${system} exited before listening:\n${output}`));
+    });
+  });
+  return {
+    system,
+    pid: child.pid!,
+    wsUrl: `ws://127.0.0.1:${port}${entry.path}`,
+    output: () => output,
+    stop: () => stopChild(child, exited),
+  };
+}
+
+/** SIGTERM (a graceful stop), then SIGKILL if the process is still there after STOP_WAIT_MS. */
+export async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_WAIT_MS);
+  await exited;
+  clearTimeout(timer);
+}
