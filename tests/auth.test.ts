@@ -322,6 +322,27 @@ describe('with the development secret (HS256)', () => {
       expect(room.members).toContainEqual({ id: carol.id, name: 'Carol on the phone' });
     });
   });
+
+  describe('tokens for users the service changed or lost', () => {
+    it('a token whose payload was altered after signing is refused', async () => {
+      const user = await createUser('tampered');
+      const [header, , signature] = user.token.split('.') as [string, string, string];
+      const payload = Buffer.from(JSON.stringify({ sub: 'admin', name: 'Admin', exp: 4102444800 })).toString('base64url');
+      const result = await graphqlHttp(server.httpUrl, `${header}.${payload}.${signature}`, '{ me { id } }');
+      expect(result.status).toBe(401);
+      expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+
+    it('a valid token of a user whose row was deleted brings the user back, name included', async () => {
+      const user = await createUser('deleted');
+      const other = await createUser('other');
+      expect((await expectData(server.httpUrl, user.token, '{ me { id name } }')).me).toEqual({ id: user.id, name: user.name });
+      await server.database.orm.em.fork().execute('delete from users where id = ?', [user.id]);
+      const { room } = await createRoom(server, user, [other.id]);
+      expect(room.members).toContainEqual({ id: user.id, name: user.name });
+      expect((await sendMessage(server, user, room.id, 'back again')).senderId).toBe(user.id);
+    });
+  });
 });
 
 describe('AUTH_PROFILE_URL', () => {

@@ -1,5 +1,6 @@
 // From a token to the viewer of an operation: verify, name (token, else profile), and keep the
-// users table current. An instance skips the write when it wrote the same name in the last minute.
+// users table current. The upsert writes only when the name changed, and it also brings back the
+// row of a user an operator deleted, so a valid token always has its user.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config.ts';
 import { ensureUsers, upsertUser, usersByIds } from '../db/users-store.ts';
@@ -10,9 +11,6 @@ import { createTokenVerifier } from './token-verifier.ts';
 
 export type Authenticate = (token: string | undefined) => Promise<Identity>;
 
-/** Short, so that a name another instance wrote meanwhile is corrected within a minute. */
-const WRITTEN_NAME_MS = 60_000;
-
 export async function createAuthenticator(
   config: Config,
   entityManager: () => EntityManager,
@@ -20,7 +18,6 @@ export async function createAuthenticator(
 ): Promise<Authenticate> {
   const verify = await createTokenVerifier(config.jwt);
   const lookupProfile = config.authProfileUrl ? createProfileLookup(config.authProfileUrl, onProfileError) : undefined;
-  const writtenNames = new Map<string, { name: string | null; until: number }>();
   return async (token) => {
     if (!token) throw new Unauthenticated('A token is required: Authorization: Bearer <jwt>');
     const identity = identityFromClaims(await verify(token));
@@ -35,12 +32,7 @@ export async function createAuthenticator(
       }
       identity.name = profileName;
     }
-    const written = writtenNames.get(identity.id);
-    if (!written || written.name !== identity.name || written.until < Date.now()) {
-      await upsertUser(entityManager(), { id: identity.id, name: identity.name });
-      if (writtenNames.size > 50_000) writtenNames.clear();
-      writtenNames.set(identity.id, { name: identity.name, until: Date.now() + WRITTEN_NAME_MS });
-    }
+    await upsertUser(entityManager(), { id: identity.id, name: identity.name });
     return identity;
   };
 }
