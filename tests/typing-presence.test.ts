@@ -244,19 +244,19 @@ describe('presence', () => {
 
   it('counts two subscriptions on one socket as one: ONLINE once, OFFLINE when the last is disposed', async () => {
     const client = clientOf(alice);
-    const typing = typingFeed(client, roomId);
+    const messages = collect(client, MESSAGE_ADDED, { roomId }, 'messageAdded');
     await watch.waitFor((e) => e.userId === alice.id && e.status === 'ONLINE', 'alice ONLINE');
-    const messages = collect(client, MESSAGE_ADDED, { roomId, afterSeq: 0 }, 'messageAdded');
-    // A room feed counts its user present as the last step of its set-up: a message on it shows it counted.
-    const hello = await sendMessage(server, bob, roomId, 'hello');
-    await messages.waitFor((message: { id: string }) => message.id === hello.id, "bob's message on alice's second subscription");
+    const typing = typingFeed(client, roomId);
+    // A typing feed counts its user present before it listens: bob's typing on it shows it counted.
+    await repeatUntilReceived(() => setTyping(bob, roomId, true), [typing], (e) => e.userId === bob.id, "bob's typing on alice's second subscription");
+    await setTyping(bob, roomId, false);
 
-    typing.dispose();
+    messages.dispose();
     expect(await onlineOverSocket(client)).toContain(alice.id);
     await carolComesOnline();
     expect(statusesOf(watch, alice)).toEqual(['ONLINE']);
 
-    messages.dispose();
+    typing.dispose();
     await watch.waitFor((e) => e.userId === alice.id && e.status === 'OFFLINE', 'alice OFFLINE after disposing her last subscription');
     expect(statusesOf(watch, alice)).toEqual(['ONLINE', 'OFFLINE']);
     expect(await onlineMemberIds(server, bob, roomId)).toEqual([bob.id, carol.id].sort());

@@ -38,11 +38,12 @@ export async function setTyping(ctx: OperationContext, args: { roomId: string; i
 export async function typingFeed(ctx: OperationContext, roomId: string) {
   const room = await roomOfViewer(ctx, roomId);
   return eventStream<TypingPayload>(ctx, 'typing', async ({ push, defer }) => {
+    // Counted present first: any event this subscriber sees then implies it is counted.
+    defer(await trackPresence(ctx, room.id));
     defer(
       await ctx.services.pubsub.subscribe(topics.typing(room.id), (event) => {
         if (event.userId !== ctx.viewer.id) push(event);
       }),
     );
-    defer(await trackPresence(ctx, room.id));
   });
 }
