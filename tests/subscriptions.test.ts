@@ -162,6 +162,26 @@ describe('messageAdded(roomId, afterSeq)', () => {
     expect(seqsOf(feed.events)).toEqual(range(6, 13));
   });
 
+  it('replays a long absence (5,000 stored messages) completely and in order, then continues live', async () => {
+    const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
+    const roomId = (await createRoom(server, alice, [bob.id])).room.id;
+    // Stored directly, as if sent while bob was away: the replay, not the sends, is under test.
+    const em = server.database.orm.em.fork();
+    await em.execute(
+      `insert into messages (room_id, seq, sender_id, sender_name, content)
+       select ?, n, ?, 'Alice', 'away ' || n from generate_series(1, 5000) as n`,
+      [roomId, alice.id],
+    );
+    await em.execute('update rooms set last_seq = 5000 where id = ?', [roomId]);
+
+    const feed = messageFeed(bob, { roomId, afterSeq: 0 });
+    const replayed = await firstEvents(feed, 5000, 'the replay of seqs 1..5000', 30_000);
+    expect(seqsOf(replayed)).toEqual(range(1, 5000));
+    await sendMessage(server, alice, roomId, 'welcome back');
+    await feed.waitFor((message) => message.seq === 5001, 'seq 5001, sent after the replay');
+    expect(seqsOf(feed.events)).toEqual(range(1, 5001));
+  });
+
   it('a resumed subscription misses nothing and repeats nothing while messages keep arriving', async () => {
     const [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
     const roomId = (await createRoom(server, alice, [bob.id, carol.id])).room.id;
