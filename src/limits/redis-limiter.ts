@@ -27,10 +27,14 @@ return {allowed, retry}`;
 export function createRedisRateLimiter(url: string, fallback: RateLimiter, onError: (error: unknown) => void): RateLimiter {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', onError);
+  // A defined command runs by its SHA (EVALSHA), so a send does not ship the script every time.
+  redis.defineCommand('takeToken', { numberOfKeys: 1, lua: TAKE });
+  const takeToken = (key: string, perSecond: number, burst: number) =>
+    (redis as Redis & { takeToken(key: string, perSecond: number, burst: number): Promise<[number, number]> }).takeToken(key, perSecond, burst);
   return {
     async take(name, subject, limit) {
       try {
-        const [allowed, retryAfterMs] = (await redis.eval(TAKE, 1, `chat:rate:${name}:${subject}`, limit.perSecond, limit.burst)) as [number, number];
+        const [allowed, retryAfterMs] = await takeToken(`chat:rate:${name}:${subject}`, limit.perSecond, limit.burst);
         return { allowed: allowed === 1, retryAfterMs };
       } catch (error) {
         onError(error);
