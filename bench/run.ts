@@ -1,10 +1,11 @@
-// npm run bench [-- --quick] [--only=direct,group,idle,history] [--idle-sockets=N]
+// npm run bench [-- --quick] [--only=direct,group,idle,history] [--idle-sockets=N] [--profile]
 // Creates a database of its own, then for each scenario: seeds it, and for the service and then the
 // baseline starts the system (core 0), drives it with the load generator (core 1) and stops it
 // (--quick starts each system once and runs every scenario on it).
 // Prints the table and writes bench/results/<timestamp>.json; the database is dropped at the end.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createBaselineSchema, createBenchDatabase, migrateService } from './database.ts';
 import { runGenerator } from './generator.ts';
@@ -21,6 +22,8 @@ const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`)
 const quick = args.includes('--quick');
 const only = option('only')?.split(',') as ScenarioName[] | undefined;
 const idleSockets = option('idle-sockets') ? Number(option('idle-sockets')) : undefined;
+// --profile: both systems run under --cpu-prof; each process writes a .cpuprofile on exit, in a folder per system.
+const profile = args.includes('--profile');
 const selected = SCENARIOS.filter((name) => !only || only.includes(name));
 const unknown = only?.filter((name) => !SCENARIOS.includes(name)) ?? [];
 if (unknown.length || selected.length === 0) throw new Error(`--only takes some of ${SCENARIOS.join(', ')}; got ${only?.join(',')}`);
@@ -75,6 +78,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const started = new Date();
+const profileDirectory = fileURLToPath(new URL(`./results/profiles-${started.toISOString().replaceAll(':', '-')}/`, import.meta.url));
 const result: RunResult = {
   startedAt: started.toISOString(),
   finishedAt: '',
@@ -114,6 +118,7 @@ result.machine.uptimeAfter = uptime();
 result.machine.loadAverage1m = load.stop();
 console.log(`\n${printReport(result)}`);
 console.log(`\nresults: ${await writeResults(result)}`);
+if (profile) console.log(`CPU profiles: ${profileDirectory} (summary: node bench/profile-summary.ts <file>)`);
 // A scenario a system could not run means the bench itself is broken (what --quick in CI is for);
 // slow figures are not failures.
 const failed = Object.entries(result.scenarios).flatMap(([name, entry]) =>
@@ -130,7 +135,8 @@ async function measure(system: SystemName, session: ScenarioName[], databaseUrl:
   const record = (scenario: ScenarioName, figures: Record<string, unknown>) => (result.scenarios[scenario]!.systems[system] = figures);
   let target: Target;
   try {
-    target = await startTarget(system, envFor(system, databaseUrl), cores.server);
+    const nodeFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}${system}`] : [];
+    target = await startTarget(system, envFor(system, databaseUrl), cores.server, nodeFlags);
   } catch (error) {
     console.error(`  ${system} did not start: ${(error as Error).message}`);
     for (const scenario of session) record(scenario, { error: `did not start: ${(error as Error).message.split('\n')[0]}` });

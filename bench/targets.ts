@@ -29,9 +29,15 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-export async function startTarget(system: SystemName, env: Record<string, string>, core: number | undefined): Promise<Target> {
+/** `nodeFlags`: extra flags for the system's Node, e.g. `--cpu-prof`. */
+export async function startTarget(
+  system: SystemName,
+  env: Record<string, string>,
+  core: number | undefined,
+  nodeFlags: string[] = [],
+): Promise<Target> {
   const entry = ENTRIES[system];
-  const [command, args] = pinned(core, [process.execPath, entry.script]);
+  const [command, args] = pinned(core, [process.execPath, ...nodeFlags, entry.script]);
   const child = spawn(command, args, {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },

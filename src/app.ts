@@ -8,6 +8,7 @@ import { createDatabase, type Database } from './db/orm.ts';
 import { createPresenceStore } from './presence/index.ts';
 import { announceExpiredPresence } from './resolvers/presence-expiry.ts';
 import { createPubSub } from './pubsub/index.ts';
+import { localFanOut } from './pubsub/local-fan-out.ts';
 import { OpenStreams } from './resolvers/event-stream.ts';
 import { createTypingTimers } from './typing/index.ts';
 import { createRateLimiter } from './limits/index.ts';
@@ -47,10 +48,8 @@ export async function startApp(config: Config): Promise<RunningApp> {
     }
     let webSocket: GraphqlWebSocket | undefined;
     const metrics = createMetrics(() => webSocket?.sockets.size ?? 0);
-    const pubsub = countingPubSub(
-      createPubSub(config, (error) => logger.warn({ err: error }, 'pub-sub error')),
-      metrics,
-    );
+    const onPubSubError = (error: unknown) => logger.warn({ err: error }, 'pub-sub error');
+    const pubsub = localFanOut(countingPubSub(createPubSub(config, onPubSubError), metrics), onPubSubError);
     const services: Services = {
       config,
       pubsub,

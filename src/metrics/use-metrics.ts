@@ -16,14 +16,15 @@ function codeOf(error: unknown): string {
   return 'INTERNAL_SERVER_ERROR';
 }
 
+/** Counts errors answered, by the code the client gets. */
+export function countErrors(metrics: Metrics, errors: readonly unknown[]): void {
+  for (const error of errors) metrics.operationErrors.inc({ code: codeOf(error) });
+}
+
 export function useMetrics(metrics: Metrics): Plugin {
   return {
     onPluginInit({ addPlugin }) {
-      addPlugin(
-        useErrorHandler(({ errors }) => {
-          for (const error of errors) metrics.operationErrors.inc({ code: codeOf(error) });
-        }),
-      );
+      addPlugin(useErrorHandler(({ errors }) => countErrors(metrics, errors)));
     },
     async onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== '/metrics') return;

@@ -2,8 +2,8 @@
 // (graphql-ws calls return() on complete and on socket close), even while no event is pending,
 // and also when set-up fails half-way. Every stream is tracked so that a graceful stop can wait
 // for the cleanups (presence OFFLINE announcements) before it closes pub-sub and the database.
-import { Repeater } from '@repeaterjs/repeater';
 import type { OperationContext } from '../context.ts';
+import { LiveStream } from './live-stream.ts';
 
 export type Cleanup = () => void | Promise<void>;
 
@@ -38,27 +38,16 @@ export function eventStream<T>(
   ctx: OperationContext,
   field: string,
   setUp: (scope: StreamScope<T>) => Promise<void>,
-): AsyncIterableIterator<T> {
+): LiveStream<T> {
   const { streams, logger } = ctx.services;
   const open = ctx.services.metrics.subscriptions.labels({ field });
-  return new Repeater<T>((push, stop) => {
+  return new LiveStream<T>((stream) => {
     const done = (async () => {
       const cleanups: Cleanup[] = [() => open.dec()];
       open.inc();
       try {
-        await setUp({
-          push(value) {
-            try {
-              void push(value);
-            } catch {
-              // Over a thousand events wait unread: the client is not reading. Ending the stream
-              // (it can resume with afterSeq) beats dropping events or growing memory without bound.
-              stop();
-            }
-          },
-          defer: (cleanup) => cleanups.push(cleanup),
-        });
-        await stop;
+        await setUp({ push: (value) => stream.push(value), defer: (cleanup) => cleanups.push(cleanup) });
+        await stream.ended;
       } finally {
         for (const cleanup of cleanups.reverse()) {
           try {

@@ -29,6 +29,11 @@ export class RoomSequencer {
   /** A live event. */
   offer(message: MessagePayload): void {
     if (message.seq <= this.#delivered) return;
+    // The common case, the next message with nothing waiting: straight through.
+    if (message.seq === this.#delivered + 1 && this.#pending.size === 0) {
+      this.#delivered = message.seq;
+      return this.#emit(message);
+    }
     this.#pending.set(message.seq, message);
     this.#drain();
     if (this.#pending.size > 0) void this.#fillGaps();

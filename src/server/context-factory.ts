@@ -8,6 +8,7 @@ import type { OperationContext, Services } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { createLoaders } from '../resolvers/loaders.ts';
 import { toGraphQLError } from './graphql-errors.ts';
+import type { LiveDeliveryContext } from './live-delivery.ts';
 
 /** What graphql-ws passes in for operations on a socket. */
 export interface SocketSession {
@@ -16,8 +17,8 @@ export interface SocketSession {
   id: string;
 }
 
-/** HTTP operations come with their request; WebSocket operations with their socket's session. */
-export interface InitialContext {
+/** HTTP operations come with their request; WebSocket operations with their socket's session and frames' way out. */
+export interface InitialContext extends LiveDeliveryContext {
   request?: Request;
   socketSession?: SocketSession;
 }

@@ -124,12 +124,12 @@ export function attachGraphqlWebSocket(options: {
         return false;
       }
     },
-    onSubscribe: async (ctx, _id, payload) => {
+    onSubscribe: async (ctx, id, payload) => {
       const session = sessions.get(ctx.extra.socket);
       if (!session) return [new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
       const overLimit = operationsOverLimit(ctx.subscriptions, limits.webSocket.maxSubscriptionsPerSocket);
       if (overLimit) return [overLimit];
-      const enveloped = yoga.getEnveloped({ socketSession: session });
+      const enveloped = yoga.getEnveloped({ socketSession: session, liveDelivery: { id, send: ctx.extra.send } });
       let document;
       try {
         document = enveloped.parse(payload.query);

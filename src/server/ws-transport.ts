@@ -13,6 +13,8 @@ import type { WebSocket, WebSocketServer } from 'ws';
 export interface SocketExtra {
   readonly socket: WebSocket;
   readonly request: IncomingMessage;
+  /** Writes one text frame, under the same slow-consumer policy as graphql-ws's own frames. */
+  readonly send: (frame: string) => void;
 }
 
 export const TransportCloseCode = {
@@ -54,21 +56,23 @@ export function serveGraphqlWs(
     // error) after it has begun closing with the right code (1009, 1007, 1002): nothing to add.
     socket.on('error', (error) => logger.debug({ err: error }, 'socket protocol error'));
 
+    const send = (data: string) => {
+      if (ended || socket.readyState !== socket.OPEN) return;
+      // Judged before this frame, by what the client has not taken yet: one large result (a
+      // history page) is not a slow consumer, a client that leaves frames unread is.
+      if (socket.bufferedAmount > maxBufferedBytes) {
+        const reason = `Slow consumer: over ${maxBufferedBytes} bytes unread`;
+        socket.close(TransportCloseCode.PolicyViolation, reason);
+        end(TransportCloseCode.PolicyViolation, reason);
+        return;
+      }
+      socket.send(data);
+    };
+
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send(data) {
-          if (ended || socket.readyState !== socket.OPEN) return;
-          // Judged before this frame, by what the client has not taken yet: one large result (a
-          // history page) is not a slow consumer, a client that leaves frames unread is.
-          if (socket.bufferedAmount > maxBufferedBytes) {
-            const reason = `Slow consumer: over ${maxBufferedBytes} bytes unread`;
-            socket.close(TransportCloseCode.PolicyViolation, reason);
-            end(TransportCloseCode.PolicyViolation, reason);
-            return;
-          }
-          socket.send(data);
-        },
+        send,
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
           socket.on('message', (data, isBinary) => {
@@ -82,7 +86,7 @@ export function serveGraphqlWs(
             });
           }),
       },
-      { socket, request },
+      { socket, request, send },
     );
     socket.once('close', (code, reason) => end(code, String(reason)));
   });

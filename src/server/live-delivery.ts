@@ -1,0 +1,120 @@
+// Live delivery on the WebSocket: a subscription's events go straight from its source to its socket.
+//
+// The generic path runs, per event and per subscriber: an async iterator step, graphql's execution of
+// the selection, envelop's and graphql-ws's wrappers, and JSON.stringify of the whole message. Here
+// each event's payload comes from SharedResults (one execution and one serialisation per event and
+// operation shape, for every socket of this instance), and the subscriber's own work is to splice
+// it into its `next` frame and write that. Subscribing itself still runs through envelop, so a
+// refused subscription (not a member, bad arguments) is answered, masked and counted as before.
+import { createSourceEventStream, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { LiveStream } from '../resolvers/live-stream.ts';
+import { SharedResults, type FinishErrors, type SerialisedPayload } from './shared-results.ts';
+
+/** Where one WebSocket operation's frames go: graphql-ws's operation id, and its socket's send. */
+export interface SocketDelivery {
+  readonly id: string;
+  send(frame: string): void;
+}
+
+/** An operation with a SocketDelivery in its initial context is subscribed through the live path. */
+export interface LiveDeliveryContext {
+  liveDelivery?: SocketDelivery;
+}
+
+export function useLiveDelivery(options: { finishErrors: FinishErrors }): Plugin {
+  const shared = new SharedResults(options.finishErrors);
+  return {
+    onSubscribe({ args, setSubscribeFn }) {
+      const delivery = (args.contextValue as LiveDeliveryContext).liveDelivery;
+      if (delivery) setSubscribeFn((subscribeArgs) => subscribeToSocket(subscribeArgs, delivery, shared));
+    },
+  };
+}
+
+async function subscribeToSocket(
+  args: ExecutionArgs,
+  delivery: SocketDelivery,
+  shared: SharedResults,
+): Promise<ExecutionResult | AsyncIterableIterator<never>> {
+  const source = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in source)) return source;
+  return new SocketFeed(source, delivery, shared.shapeOf(args), (event, shape) => shared.payloadFor(event, shape, args));
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * What graphql-ws iterates for a live subscription: it yields nothing, since it writes each event's
+ * frame itself, and is done when the source ends (graphql-ws then sends `complete`). Its `return()`
+ * (the client's `complete`, or the socket closing) ends the source.
+ */
+class SocketFeed implements AsyncIterableIterator<never, undefined> {
+  readonly #source: AsyncIterable<unknown> & Partial<AsyncIterator<unknown>>;
+  readonly #delivery: SocketDelivery;
+  readonly #framePrefix: string;
+  readonly #shape: string;
+  readonly #payloadFor: (event: unknown, shape: string) => SerialisedPayload;
+  #running: Promise<IteratorResult<never, undefined>> | undefined;
+  #returned = false;
+  /** Frames waiting on an earlier payload that is still resolving, so that frames keep the events' order. */
+  #pending: Promise<void> | undefined;
+
+  constructor(
+    source: AsyncIterable<unknown>,
+    delivery: SocketDelivery,
+    shape: string,
+    payloadFor: (event: unknown, shape: string) => SerialisedPayload,
+  ) {
+    this.#source = source;
+    this.#delivery = delivery;
+    this.#framePrefix = `{"id":${JSON.stringify(delivery.id)},"type":"next","payload":`;
+    this.#shape = shape;
+    this.#payloadFor = payloadFor;
+  }
+
+  next(): Promise<IteratorResult<never, undefined>> {
+    // graphql-ws asks once it has registered the operation: only then may frames for it go out.
+    this.#running ??= this.#run();
+    return this.#running;
+  }
+
+  async return(): Promise<IteratorResult<never, undefined>> {
+    this.#returned = true;
+    await this.#source.return?.();
+    return DONE;
+  }
+
+  throw(): Promise<IteratorResult<never, undefined>> {
+    return this.return();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async #run(): Promise<IteratorResult<never, undefined>> {
+    const deliver = (event: unknown) => this.#deliver(event);
+    if (this.#source instanceof LiveStream) await this.#source.drainTo(deliver);
+    else for await (const event of this.#source) deliver(event);
+    await this.#pending;
+    return DONE;
+  }
+
+  #deliver(event: unknown): void {
+    if (this.#returned) return;
+    const payload = this.#payloadFor(event, this.#shape);
+    if (typeof payload === 'string' && !this.#pending) return this.#write(payload);
+    const pending: Promise<void> = (this.#pending ?? Promise.resolve())
+      .then(() => payload)
+      .then((resolved) => {
+        this.#write(resolved);
+        if (this.#pending === pending) this.#pending = undefined;
+      });
+    this.#pending = pending;
+  }
+
+  #write(payload: string): void {
+    if (!this.#returned) this.#delivery.send(`${this.#framePrefix}${payload}}`);
+  }
+}
