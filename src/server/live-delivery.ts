@@ -14,7 +14,7 @@ import { SharedResults, type FinishErrors, type SerialisedPayload } from './shar
 /** Where one WebSocket operation's frames go: graphql-ws's operation id, and its socket's send. */
 export interface SocketDelivery {
   readonly id: string;
-  send(frame: string): void;
+  send(frame: string | Buffer): void;
 }
 
 /** An operation with a SocketDelivery in its initial context is subscribed through the live path. */
@@ -43,6 +43,7 @@ async function subscribeToSocket(
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+const CLOSING_BRACE = 0x7d;
 
 /**
  * What graphql-ws iterates for a live subscription: it yields nothing, since it writes each event's
@@ -52,7 +53,7 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 class SocketFeed implements AsyncIterableIterator<never, undefined> {
   readonly #source: AsyncIterable<unknown> & Partial<AsyncIterator<unknown>>;
   readonly #delivery: SocketDelivery;
-  readonly #framePrefix: string;
+  readonly #framePrefix: Buffer;
   readonly #shape: string;
   readonly #payloadFor: (event: unknown, shape: string) => SerialisedPayload;
   #running: Promise<IteratorResult<never, undefined>> | undefined;
@@ -68,7 +69,7 @@ class SocketFeed implements AsyncIterableIterator<never, undefined> {
   ) {
     this.#source = source;
     this.#delivery = delivery;
-    this.#framePrefix = `{"id":${JSON.stringify(delivery.id)},"type":"next","payload":`;
+    this.#framePrefix = Buffer.from(`{"id":${JSON.stringify(delivery.id)},"type":"next","payload":`);
     this.#shape = shape;
     this.#payloadFor = payloadFor;
   }
@@ -104,7 +105,7 @@ class SocketFeed implements AsyncIterableIterator<never, undefined> {
   #deliver(event: unknown): void {
     if (this.#returned) return;
     const payload = this.#payloadFor(event, this.#shape);
-    if (typeof payload === 'string' && !this.#pending) return this.#write(payload);
+    if (Buffer.isBuffer(payload) && !this.#pending) return this.#write(payload);
     const pending: Promise<void> = (this.#pending ?? Promise.resolve())
       .then(() => payload)
       .then((resolved) => {
@@ -114,7 +115,14 @@ class SocketFeed implements AsyncIterableIterator<never, undefined> {
     this.#pending = pending;
   }
 
-  #write(payload: string): void {
-    if (!this.#returned) this.#delivery.send(`${this.#framePrefix}${payload}}`);
+  /** The frame is the subscription's own prefix, the shared payload and a brace: one copy, no re-encoding. */
+  #write(payload: Buffer): void {
+    if (this.#returned) return;
+    const prefix = this.#framePrefix;
+    const frame = Buffer.allocUnsafe(prefix.length + payload.length + 1);
+    prefix.copy(frame, 0);
+    payload.copy(frame, prefix.length);
+    frame[frame.length - 1] = CLOSING_BRACE;
+    this.#delivery.send(frame);
   }
 }

@@ -19,8 +19,8 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 
-/** A `next` message's payload, serialised: at once, or when the event's fields have resolved. */
-export type SerialisedPayload = string | Promise<string>;
+/** A `next` message's payload as UTF-8 JSON: at once, or when the event's fields have resolved. */
+export type SerialisedPayload = Buffer | Promise<Buffer>;
 
 /** What becomes of an event's execution errors before clients see them (masking, logging, counting). */
 export type FinishErrors = (errors: readonly GraphQLError[]) => readonly GraphQLError[];
@@ -66,9 +66,9 @@ export class SharedResults {
     );
   }
 
-  #serialise(result: ExecutionResult): string {
-    if (!result.errors?.length) return JSON.stringify(result);
-    return JSON.stringify({ ...result, errors: this.#finishErrors(result.errors) });
+  #serialise(result: ExecutionResult): Buffer {
+    if (!result.errors?.length) return Buffer.from(JSON.stringify(result));
+    return Buffer.from(JSON.stringify({ ...result, errors: this.#finishErrors(result.errors) }));
   }
 }
 

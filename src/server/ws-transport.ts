@@ -13,8 +13,8 @@ import type { WebSocket, WebSocketServer } from 'ws';
 export interface SocketExtra {
   readonly socket: WebSocket;
   readonly request: IncomingMessage;
-  /** Writes one text frame, under the same slow-consumer policy as graphql-ws's own frames. */
-  readonly send: (frame: string) => void;
+  /** Writes one text frame (a Buffer holds UTF-8), under the same slow-consumer policy as graphql-ws's own frames. */
+  readonly send: (frame: string | Buffer) => void;
 }
 
 export const TransportCloseCode = {
@@ -56,7 +56,7 @@ export function serveGraphqlWs(
     // error) after it has begun closing with the right code (1009, 1007, 1002): nothing to add.
     socket.on('error', (error) => logger.debug({ err: error }, 'socket protocol error'));
 
-    const send = (data: string) => {
+    const send = (data: string | Buffer) => {
       if (ended || socket.readyState !== socket.OPEN) return;
       // Judged before this frame, by what the client has not taken yet: one large result (a
       // history page) is not a slow consumer, a client that leaves frames unread is.
@@ -66,7 +66,7 @@ export function serveGraphqlWs(
         end(TransportCloseCode.PolicyViolation, reason);
         return;
       }
-      socket.send(data);
+      socket.send(data, { binary: false });
     };
 
     const closed = server.opened(
