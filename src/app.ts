@@ -15,6 +15,7 @@ import { createRateLimiter } from './limits/index.ts';
 import { countingPubSub } from './metrics/counting-pubsub.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createContextFactory } from './server/context-factory.ts';
+import { createFinishErrors } from './server/error-reporting.ts';
 import { createMaskError } from './server/graphql-errors.ts';
 import { createLogger } from './server/logger.ts';
 import { attachGraphqlWebSocket, ServiceCloseCode, type GraphqlWebSocket } from './server/websocket.ts';
@@ -85,6 +86,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
       authenticate,
       logger,
       maskError: createMaskError(config.production),
+      finishErrors: createFinishErrors({ production: config.production, logger, metrics }),
       limits: config.limits,
       rateLimiter: services.rateLimiter,
     });

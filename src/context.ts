@@ -1,4 +1,4 @@
-// The per-operation context: who asks, a forked entity manager, and the app's shared services.
+// The per-operation context: who asks, its entity manager and loaders (made on first use), and the app's shared services.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -28,7 +28,8 @@ export interface Services {
 
 export interface OperationContext {
   readonly viewer: Identity;
-  readonly em: EntityManager;
+  /** This operation's entity manager, forked on first call: a subscription that never reads keeps none. */
+  readonly em: () => EntityManager;
   readonly services: Services;
   /** Presence counts WebSocket subscriptions only. */
   readonly transport: 'http' | 'ws';

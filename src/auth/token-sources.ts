@@ -9,9 +9,15 @@ export function tokenFromAuthorization(value: unknown): string | undefined {
   return token === '' ? undefined : token;
 }
 
+/** What a socket keeps of its upgrade request: the parts a token may come in. */
+export interface SocketHandshake {
+  readonly url: IncomingMessage['url'];
+  readonly headers: Pick<IncomingMessage['headers'], 'authorization'>;
+}
+
 export function tokenFromSocket(
   connectionParams: Readonly<Record<string, unknown>> | undefined,
-  request: IncomingMessage,
+  request: SocketHandshake,
 ): string | undefined {
   const url = new URL(request.url ?? '/', 'http://socket');
   return (

@@ -12,7 +12,8 @@ export async function sendMessage(
   ctx: OperationContext,
   args: { roomId: string; content: string; clientMessageId?: string | null | undefined },
 ): Promise<MessagePayload> {
-  const { viewer, em, services } = ctx;
+  const { viewer, services } = ctx;
+  const em = ctx.em();
   const roomId = input.roomId(args.roomId);
   const message: NewMessage = {
     roomId,
@@ -62,7 +63,7 @@ export async function pageMessages(ctx: OperationContext, roomId: string, args: 
   const beforeSeq = seqFromCursor(args.before, 'before');
   const forward = first !== undefined || (last === undefined && afterSeq !== undefined && beforeSeq === undefined);
   const size = first ?? last ?? input.DEFAULT_PAGE_SIZE;
-  const rows = await messagesInRange(ctx.em, roomId, { afterSeq, beforeSeq, limit: size + 1, from: forward ? 'oldest' : 'newest' });
+  const rows = await messagesInRange(ctx.em(), roomId, { afterSeq, beforeSeq, limit: size + 1, from: forward ? 'oldest' : 'newest' });
   const page = forward ? rows.slice(0, size) : rows.slice(Math.max(0, rows.length - size));
   const edges = page.map((node) => ({ cursor: messageCursor(node.seq), node }));
   // Seqs are 1, 2, 3 ... with no gaps, so whether anything precedes a page is arithmetic.

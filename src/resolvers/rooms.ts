@@ -17,7 +17,8 @@ export async function createRoom(
   ctx: OperationContext,
   args: { participantIds: readonly string[]; title?: string | null | undefined },
 ): Promise<CreateRoomResult> {
-  const { viewer, em, services } = ctx;
+  const { viewer, services } = ctx;
+  const em = ctx.em();
   const others = input.otherParticipants(args.participantIds, viewer.id, services.config.maxRoomMembers);
   const title = input.title(args.title);
   // Before any database work, so a get-or-create of an existing direct room counts as well.
@@ -43,7 +44,8 @@ export async function createRoom(
 
 /** The room, when it exists and the viewer is a member: NOT_FOUND and FORBIDDEN otherwise. */
 export async function roomOfViewer(ctx: OperationContext, id: string, argument = 'roomId'): Promise<RoomRecord> {
-  const found = await findRoomForUser(ctx.em, input.roomId(id, argument), ctx.viewer.id);
+  // A unit of work of its own: a subscription checks its room once, then keeps no entity manager.
+  const found = await findRoomForUser(ctx.services.entityManager(), input.roomId(id, argument), ctx.viewer.id);
   if (!found) throw new NotFound(`No room ${id}`);
   if (!found.isMember) throw new Forbidden(`You are not a member of room ${id}`);
   return found.room;
@@ -52,7 +54,7 @@ export async function roomOfViewer(ctx: OperationContext, id: string, argument =
 export async function listRooms(ctx: OperationContext, args: { first?: number | null; after?: string | null }) {
   const size = input.pageSize(args.first, 'first') ?? input.DEFAULT_PAGE_SIZE;
   const after = roomPositionFromCursor(args.after, 'after');
-  const rooms = await roomsOfUser(ctx.em, ctx.viewer.id, after, size + 1);
+  const rooms = await roomsOfUser(ctx.em(), ctx.viewer.id, after, size + 1);
   const page = rooms.slice(0, size);
   const edges = page.map((room) => ({ cursor: roomCursor(room), node: room }));
   return {

@@ -6,9 +6,9 @@ import type { Identity } from '../auth/identity.ts';
 import { tokenFromAuthorization } from '../auth/token-sources.ts';
 import type { OperationContext, Services } from '../context.ts';
 import { DomainError } from '../errors.ts';
-import { createLoaders } from '../resolvers/loaders.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Loaders } from '../resolvers/loaders.ts';
 import { toGraphQLError } from './graphql-errors.ts';
-import type { LiveDeliveryContext } from './live-delivery.ts';
 
 /** What graphql-ws passes in for operations on a socket. */
 export interface SocketSession {
@@ -17,8 +17,8 @@ export interface SocketSession {
   id: string;
 }
 
-/** HTTP operations come with their request; WebSocket operations with their socket's session and frames' way out. */
-export interface InitialContext extends LiveDeliveryContext {
+/** HTTP operations come with their request; WebSocket operations with their socket's session. */
+export interface InitialContext {
   request?: Request;
   socketSession?: SocketSession;
 }
@@ -27,13 +27,14 @@ export function createContextFactory(services: Services, authenticate: Authentic
   return async (initial: InitialContext): Promise<OperationContext> => {
     const viewer = initial.socketSession?.viewer ?? (await httpViewer(initial.request, authenticate));
     const requestId = initial.request?.headers.get('x-request-id')?.slice(0, 100) || randomUUID();
-    const em = services.entityManager();
+    let em: EntityManager | undefined;
+    const operationEm = () => (em ??= services.entityManager());
     return {
       viewer,
-      em,
+      em: operationEm,
       services,
       transport: initial.socketSession ? 'ws' : 'http',
-      loaders: createLoaders(em),
+      loaders: new Loaders(operationEm),
       requestId,
     };
   };

@@ -4,10 +4,10 @@
 // the selection, envelop's and graphql-ws's wrappers, and JSON.stringify of the whole message. Here
 // each event's payload comes from SharedResults (one execution and one serialisation per event and
 // operation shape, for every socket of this instance), and the subscriber's own work is to splice
-// it into its `next` frame and write that. Subscribing itself still runs through envelop, so a
-// refused subscription (not a member, bad arguments) is answered, masked and counted as before.
+// it into its `next` frame and write that. Envelop's per-subscription wrappers are skipped too: a
+// refused subscription's errors (not a member, bad arguments) get what its plugins would do to them,
+// through `finishErrors` (masked, counted, logged when unexpected).
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 import { LiveStream } from '../resolvers/live-stream.ts';
 import { SharedResults, type FinishErrors, type SerialisedPayload } from './shared-results.ts';
 
@@ -17,29 +17,25 @@ export interface SocketDelivery {
   send(frame: string | Buffer): void;
 }
 
-/** An operation with a SocketDelivery in its initial context is subscribed through the live path. */
-export interface LiveDeliveryContext {
-  liveDelivery?: SocketDelivery;
-}
+/** Subscribes WebSocket operations; one per app, so that every socket's subscriptions share results. */
+export class LiveDelivery {
+  readonly #finishErrors: FinishErrors;
+  readonly #shared: SharedResults;
 
-export function useLiveDelivery(options: { finishErrors: FinishErrors }): Plugin {
-  const shared = new SharedResults(options.finishErrors);
-  return {
-    onSubscribe({ args, setSubscribeFn }) {
-      const delivery = (args.contextValue as LiveDeliveryContext).liveDelivery;
-      if (delivery) setSubscribeFn((subscribeArgs) => subscribeToSocket(subscribeArgs, delivery, shared));
-    },
-  };
-}
+  constructor(finishErrors: FinishErrors) {
+    this.#finishErrors = finishErrors;
+    this.#shared = new SharedResults(finishErrors);
+  }
 
-async function subscribeToSocket(
-  args: ExecutionArgs,
-  delivery: SocketDelivery,
-  shared: SharedResults,
-): Promise<ExecutionResult | AsyncIterableIterator<never>> {
-  const source = await createSourceEventStream(args);
-  if (!(Symbol.asyncIterator in source)) return source;
-  return new SocketFeed(source, delivery, shared.shapeOf(args), (event, shape) => shared.payloadFor(event, shape, args));
+  /** What graphql-ws iterates (it yields nothing: events go to `delivery`), or the refusal to answer. */
+  async subscribe(args: ExecutionArgs, delivery: SocketDelivery): Promise<ExecutionResult | AsyncIterableIterator<never>> {
+    const source = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in source)) {
+      return source.errors ? { ...source, errors: this.#finishErrors(source.errors) } : source;
+    }
+    const shared = this.#shared;
+    return new SocketFeed(source, delivery, shared.shapeOf(args), (event, shape) => shared.payloadFor(event, shape, args));
+  }
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };

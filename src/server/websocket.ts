@@ -17,6 +17,8 @@ import type { RateLimiter } from '../limits/index.ts';
 import { tokenFromSocket } from '../auth/token-sources.ts';
 import { DomainError } from '../errors.ts';
 import type { SocketSession } from './context-factory.ts';
+import { LiveDelivery, type SocketDelivery } from './live-delivery.ts';
+import type { FinishErrors } from './shared-results.ts';
 import { operationsOverLimit, SocketsPerUser } from './socket-limits.ts';
 import { createUpgradeGate, refuseUpgrade } from './upgrade-gate.ts';
 import { serveGraphqlWs, TransportCloseCode, type SocketExtra } from './ws-transport.ts';
@@ -51,12 +53,15 @@ export function attachGraphqlWebSocket(options: {
   maskError: (error: unknown, message: string) => Error;
   limits: Limits;
   rateLimiter: RateLimiter;
+  /** For the errors of live subscriptions, which do not pass through Yoga's plugins. */
+  finishErrors: FinishErrors;
 }): GraphqlWebSocket {
   const { yoga, authenticate, logger, limits } = options;
   // ws refuses a frame over maxPayload before buffering all of it, closing the socket with 1009.
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.webSocket.maxFrameBytes, handleProtocols });
   const sessions = new WeakMap<WebSocket, SocketSession & { expiry?: NodeJS.Timeout }>();
   const userSockets = new SocketsPerUser<WebSocket>(limits.webSocket.maxSocketsPerUser);
+  const live = new LiveDelivery(options.finishErrors);
 
   const admit = createUpgradeGate({
     endpoint: yoga.graphqlEndpoint,
@@ -95,12 +100,13 @@ export function attachGraphqlWebSocket(options: {
   };
 
   const graphqlWs = makeServer<Record<string, unknown> | undefined, SocketExtra>({
-    execute: (args) => (args.rootValue as EnvelopedExecution).execute(args),
-    subscribe: (args) => (args.rootValue as EnvelopedExecution).subscribe(args),
+    execute: (args) => (args.rootValue as SocketOperation).execute(args),
+    // Events go straight to the socket (live-delivery.ts); queries and mutations run through envelop.
+    subscribe: (args) => live.subscribe(args, (args.rootValue as SocketOperation).delivery),
     onConnect: async (ctx) => {
-      const { socket, request } = ctx.extra;
+      const { socket, handshake } = ctx.extra;
       try {
-        const viewer = await authenticate(tokenFromSocket(ctx.connectionParams, request));
+        const viewer = await authenticate(tokenFromSocket(ctx.connectionParams, handshake));
         // The client may have gone while the token was checked: nothing to keep for it.
         if (socket.readyState !== socket.OPEN) return false;
         if (!userSockets.admit(viewer.id, socket)) {
@@ -129,7 +135,7 @@ export function attachGraphqlWebSocket(options: {
       if (!session) return [new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
       const overLimit = operationsOverLimit(ctx.subscriptions, limits.webSocket.maxSubscriptionsPerSocket);
       if (overLimit) return [overLimit];
-      const enveloped = yoga.getEnveloped({ socketSession: session, liveDelivery: { id, send: ctx.extra.send } });
+      const enveloped = yoga.getEnveloped({ socketSession: session });
       let document;
       try {
         document = enveloped.parse(payload.query);
@@ -144,7 +150,7 @@ export function attachGraphqlWebSocket(options: {
         document,
         variableValues: payload.variables,
         contextValue: await enveloped.contextFactory(),
-        rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } as EnvelopedExecution,
+        rootValue: { execute: enveloped.execute, delivery: { id, send: ctx.extra.send } } satisfies SocketOperation,
       };
       return args;
     },
@@ -185,7 +191,8 @@ function closeSocket(socket: WebSocket, code: number, reason: string): Promise<v
 
 type OperationResult = ReturnType<NonNullable<ServerOptions['execute']>>;
 
-interface EnvelopedExecution {
+/** What onSubscribe hands to execute / subscribe for one operation, as its root value. */
+interface SocketOperation {
   execute: (args: ExecutionArgs) => OperationResult;
-  subscribe: (args: ExecutionArgs) => OperationResult;
+  delivery: SocketDelivery;
 }

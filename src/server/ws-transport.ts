@@ -5,6 +5,7 @@
 // whose unsent data passes maxBufferedBytes is a slow consumer: closed with 1008, its operations
 // ended at once. A socket costs about that much memory at most, and its client learns why it was cut.
 import type { IncomingMessage } from 'node:http';
+import type { SocketHandshake } from '../auth/token-sources.ts';
 import { CloseCode, type Server } from 'graphql-ws';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -12,7 +13,8 @@ import type { WebSocket, WebSocketServer } from 'ws';
 /** What graphql-ws's hooks get as `ctx.extra`. */
 export interface SocketExtra {
   readonly socket: WebSocket;
-  readonly request: IncomingMessage;
+  /** Not the whole request, which would stay in memory as long as the socket. */
+  readonly handshake: SocketHandshake;
   /** Writes one text frame (a Buffer holds UTF-8), under the same slow-consumer policy as graphql-ws's own frames. */
   readonly send: (frame: string | Buffer) => void;
 }
@@ -31,16 +33,21 @@ export function serveGraphqlWs(
   options: { maxBufferedBytes: number; logger: Logger },
 ): void {
   const { maxBufferedBytes, logger } = options;
+  // One timer for every socket: each is pinged in turn, and one that answered nothing since the last
+  // round is gone. A closing socket is left to ws's close timeout, so a slow consumer can read its 1008.
+  const answered = new WeakSet<WebSocket>();
+  const keepAlive = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (socket.readyState !== socket.OPEN) continue;
+      if (!answered.delete(socket)) socket.terminate();
+      else socket.ping();
+    }
+  }, KEEP_ALIVE_MS);
+  wss.once('close', () => clearInterval(keepAlive));
+
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    let alive = true;
-    socket.on('pong', () => (alive = true));
-    const keepAlive = setInterval(() => {
-      // A closing socket is left to ws's close timeout, so a slow consumer has time to read its 1008.
-      if (socket.readyState !== socket.OPEN) return;
-      if (!alive) return socket.terminate();
-      alive = false;
-      socket.ping();
-    }, KEEP_ALIVE_MS);
+    answered.add(socket);
+    socket.on('pong', () => answered.add(socket));
 
     // graphql-ws's cleanup (operations returned, onClose) runs once: when the socket closes, or at
     // once when this side gives up on a slow consumer, which may not read its close frame for a while.
@@ -48,7 +55,6 @@ export function serveGraphqlWs(
     const end = (code: number, reason: string) => {
       if (ended) return;
       ended = true;
-      clearInterval(keepAlive);
       closed(code, reason).catch((error: unknown) => logger.error({ err: error }, 'socket cleanup failed'));
     };
 
@@ -86,7 +92,7 @@ export function serveGraphqlWs(
             });
           }),
       },
-      { socket, request, send },
+      { socket, handshake: { url: request.url, headers: { authorization: request.headers.authorization } }, send },
     );
     socket.once('close', (code, reason) => end(code, String(reason)));
   });

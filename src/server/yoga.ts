@@ -1,18 +1,17 @@
 // The GraphQL engine: Yoga over the Pothos schema, with error masking, error logging, query limits and /health.
-import type { GraphQLError } from 'graphql';
 import { createYoga, useErrorHandler } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config, Limits } from '../config.ts';
 import type { OperationContext } from '../context.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { countErrors, useMetrics } from '../metrics/use-metrics.ts';
+import { useMetrics } from '../metrics/use-metrics.ts';
 import { schema } from '../schema/index.ts';
 import type { InitialContext } from './context-factory.ts';
-import { createMaskError, isUnexpected, originalOf } from './graphql-errors.ts';
+import { createMaskError } from './graphql-errors.ts';
 import { useContractErrorCodes } from './use-error-codes.ts';
 import { useDemoPage } from './use-demo-page.ts';
 import { useDevTokens } from './use-dev-tokens.ts';
-import { useLiveDelivery } from './live-delivery.ts';
+import { logUnexpected } from './error-reporting.ts';
 import { useHealth, type HealthChecks } from './use-health.ts';
 import { useQueryLimits } from './use-query-limits.ts';
 import { useSchemaPrivacy } from './use-schema-privacy.ts';
@@ -39,12 +38,6 @@ export function createYogaServer(options: {
   jwt: Config['jwt'];
 }) {
   const { production, logger } = options;
-  const maskError = createMaskError(production);
-  const logUnexpected = (errors: readonly unknown[], phase: string, requestId?: string) => {
-    for (const error of errors) {
-      if (isUnexpected(error)) logger.error({ err: originalOf(error), requestId, phase }, 'operation failed');
-    }
-  };
   return createYoga<InitialContext, OperationContext>({
     schema,
     context: options.context,
@@ -53,7 +46,7 @@ export function createYogaServer(options: {
     landingPage: false,
     // GraphiQL runs subscriptions as server-sent events, which carry the Authorization header it shows.
     graphiql: production ? false : { title: 'Chat API', defaultQuery: EXAMPLE_OPERATION },
-    maskedErrors: { maskError },
+    maskedErrors: { maskError: createMaskError(production) },
     logging: {
       debug: (...args) => logger.debug(args),
       info: (...args) => logger.info(args),
@@ -68,15 +61,7 @@ export function createYogaServer(options: {
       useContractErrorCodes(),
       useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),
       useQueryLimits(options.queryLimits),
-      useErrorHandler(({ errors, context, phase }) => logUnexpected(errors, phase, (context as Partial<OperationContext>).requestId)),
-      // A live event's errors (a field that failed to resolve) are shared by its subscribers: answered once, masked.
-      useLiveDelivery({
-        finishErrors: (errors) => {
-          countErrors(options.metrics, errors);
-          logUnexpected(errors, 'subscription event');
-          return errors.map((error) => maskError(error, 'Unexpected error.') as GraphQLError);
-        },
-      }),
+      useErrorHandler(({ errors, context, phase }) => logUnexpected(logger, errors, phase, (context as Partial<OperationContext>).requestId)),
     ],
   });
 }
