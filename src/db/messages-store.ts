@@ -1,16 +1,14 @@
 // Messages in SQL: the atomic send (seq and insert in one statement) and the reads by seq.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MessagePayload } from '../pubsub/topics.ts';
-import { isUniqueViolation, placeholders, toIso } from './sql-values.ts';
+import { isUniqueViolation, placeholders } from './sql-values.ts';
 
+// createdAt is formatted by PostgreSQL as the payload's ISO-8601 string (UTC, milliseconds, as
+// Date#toISOString writes it): a page of history then parses and formats no dates in JavaScript.
 const messageColumns = (table = 'messages') =>
   `${table}.id::text as id, ${table}.room_id as "roomId", ${table}.seq, ${table}.sender_id as "senderId",
    ${table}.sender_name as "senderName", ${table}.content, ${table}.client_message_id as "clientMessageId",
-   ${table}.created_at as "createdAt"`;
-
-type MessageRow = Omit<MessagePayload, 'createdAt'> & { createdAt: Date | string };
-
-const toPayload = (row: MessageRow): MessagePayload => ({ ...row, createdAt: toIso(row.createdAt) });
+   to_char(${table}.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"`;
 
 export interface NewMessage {
   roomId: string;
@@ -36,7 +34,7 @@ export async function storeMessage(em: EntityManager, message: NewMessage): Prom
     if (existing) return { outcome: 'duplicate', message: existing };
   }
   try {
-    const rows = await em.execute<MessageRow[]>(
+    const rows = await em.execute<MessagePayload[]>(
       `with bumped as (
          update rooms set last_seq = last_seq + 1, last_activity_at = now()
          where id = ? and exists (select 1 from room_members where room_id = ? and user_id = ?)
@@ -51,7 +49,7 @@ export async function storeMessage(em: EntityManager, message: NewMessage): Prom
       ],
     );
     const row = rows[0];
-    return row ? { outcome: 'stored', message: toPayload(row) } : { outcome: 'not-a-member' };
+    return row ? { outcome: 'stored', message: row } : { outcome: 'not-a-member' };
   } catch (error) {
     // A concurrent send with the same clientMessageId committed first: answer with its message.
     if (message.clientMessageId !== null && isUniqueViolation(error)) {
@@ -63,11 +61,11 @@ export async function storeMessage(em: EntityManager, message: NewMessage): Prom
 }
 
 export async function findByClientMessageId(em: EntityManager, message: NewMessage): Promise<MessagePayload | undefined> {
-  const rows = await em.execute<MessageRow[]>(
+  const rows = await em.execute<MessagePayload[]>(
     `select ${messageColumns()} from messages where room_id = ? and sender_id = ? and client_message_id = ?`,
     [message.roomId, message.senderId, message.clientMessageId],
   );
-  return rows[0] && toPayload(rows[0]);
+  return rows[0];
 }
 
 export interface SeqRange {
@@ -83,23 +81,22 @@ export interface SeqRange {
 /** Messages of a room within a seq range, oldest-first, walking the (room_id, seq) index. */
 export async function messagesInRange(em: EntityManager, roomId: string, range: SeqRange): Promise<MessagePayload[]> {
   const order = range.from === 'oldest' ? 'asc' : 'desc';
-  const rows = await em.execute<MessageRow[]>(
+  const rows = await em.execute<MessagePayload[]>(
     `select ${messageColumns()} from messages
      where room_id = ? and seq > ? and seq < ?
      order by seq ${order} limit ?`,
     [roomId, range.afterSeq ?? 0, range.beforeSeq ?? 2147483647, range.limit],
   );
-  const messages = rows.map(toPayload);
-  return range.from === 'oldest' ? messages : messages.reverse();
+  return range.from === 'oldest' ? rows : rows.reverse();
 }
 
 /** The newest message of each room, for `Room.lastMessage`. */
 export async function lastMessages(em: EntityManager, roomIds: readonly string[]): Promise<Map<string, MessagePayload>> {
-  const rows = await em.execute<MessageRow[]>(
+  const rows = await em.execute<MessagePayload[]>(
     `select ${messageColumns('m')}
      from rooms r join messages m on m.room_id = r.id and m.seq = r.last_seq
      where r.id in (${placeholders(roomIds)})`,
     [...roomIds],
   );
-  return new Map(rows.map((row) => [row.roomId, toPayload(row)]));
+  return new Map(rows.map((row) => [row.roomId, row]));
 }

@@ -12,7 +12,8 @@ function parseDateTime(value: unknown): Date {
 
 builder.scalarType('DateTime', {
   description: 'An ISO-8601 timestamp in UTC, e.g. 2026-11-18T12:34:56.789Z',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString()),
+  // Strings are already this form: payloads carry createdAt as stored (see db/messages-store.ts).
+  serialize: (value) => (typeof value === 'string' ? value : value.toISOString()),
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
 });

@@ -12,6 +12,7 @@ import { useContractErrorCodes } from './use-error-codes.ts';
 import { useDemoPage } from './use-demo-page.ts';
 import { useDevTokens } from './use-dev-tokens.ts';
 import { logUnexpected } from './error-reporting.ts';
+import { useCompiledExecution } from './use-compiled-execution.ts';
 import { useHealth, type HealthChecks } from './use-health.ts';
 import { useQueryLimits } from './use-query-limits.ts';
 import { useSchemaPrivacy } from './use-schema-privacy.ts';
@@ -61,6 +62,7 @@ export function createYogaServer(options: {
       useContractErrorCodes(),
       useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),
       useQueryLimits(options.queryLimits),
+      useCompiledExecution(logger),
       useErrorHandler(({ errors, context, phase }) => logUnexpected(logger, errors, phase, (context as Partial<OperationContext>).requestId)),
     ],
   });
