@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only=direct,group,idle,history] [--idle-sockets=N] [--profile]
+// npm run bench [-- --quick] [--only=direct,group,idle,history] [--idle-sockets=N] [--profile] [--service-node-flags="..."]
 // Creates a database of its own, then for each scenario: seeds it, and for the service and then the
 // baseline starts the system (core 0), drives it with the load generator (core 1) and stops it
 // (--quick starts each system once and runs every scenario on it).
@@ -24,6 +24,8 @@ const only = option('only')?.split(',') as ScenarioName[] | undefined;
 const idleSockets = option('idle-sockets') ? Number(option('idle-sockets')) : undefined;
 // --profile: both systems run under --cpu-prof; each process writes a .cpuprofile on exit, in a folder per system.
 const profile = args.includes('--profile');
+// --service-node-flags: V8 or Node flags for the service only (e.g. a GC setting under study).
+const serviceNodeFlags = option('service-node-flags')?.split(' ').filter(Boolean) ?? [];
 const selected = SCENARIOS.filter((name) => !only || only.includes(name));
 const unknown = only?.filter((name) => !SCENARIOS.includes(name)) ?? [];
 if (unknown.length || selected.length === 0) throw new Error(`--only takes some of ${SCENARIOS.join(', ')}; got ${only?.join(',')}`);
@@ -135,7 +137,10 @@ async function measure(system: SystemName, session: ScenarioName[], databaseUrl:
   const record = (scenario: ScenarioName, figures: Record<string, unknown>) => (result.scenarios[scenario]!.systems[system] = figures);
   let target: Target;
   try {
-    const nodeFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}${system}`] : [];
+    const nodeFlags = [
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}${system}`] : []),
+      ...(system === 'service' ? serviceNodeFlags : []),
+    ];
     target = await startTarget(system, envFor(system, databaseUrl), cores.server, nodeFlags);
   } catch (error) {
     console.error(`  ${system} did not start: ${(error as Error).message}`);

@@ -1,6 +1,7 @@
 // Messages in SQL: the atomic send (seq and insert in one statement) and the reads by seq.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MessagePayload } from '../pubsub/topics.ts';
+import { runPrepared, type PreparedStatement } from './prepared.ts';
 import { isUniqueViolation, placeholders } from './sql-values.ts';
 
 // createdAt is formatted by PostgreSQL as the payload's ISO-8601 string (UTC, milliseconds, as
@@ -9,6 +10,29 @@ const messageColumns = (table = 'messages') =>
   `${table}.id::text as id, ${table}.room_id as "roomId", ${table}.seq, ${table}.sender_id as "senderId",
    ${table}.sender_name as "senderName", ${table}.content, ${table}.client_message_id as "clientMessageId",
    to_char(${table}.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"`;
+
+const STORE: PreparedStatement = {
+  name: 'chat_store_message',
+  text: `with bumped as (
+      update rooms set last_seq = last_seq + 1, last_activity_at = now()
+      where id = $1 and exists (select 1 from room_members where room_id = $1 and user_id = $2)
+      returning last_seq
+    )
+    insert into messages (room_id, seq, sender_id, sender_name, content, client_message_id)
+    select $1, last_seq, $2, $3, $4, $5 from bumped
+    returning ${messageColumns()}`,
+};
+
+const BY_CLIENT_MESSAGE_ID: PreparedStatement = {
+  name: 'chat_message_by_client_id',
+  text: `select ${messageColumns()} from messages where room_id = $1 and sender_id = $2 and client_message_id = $3`,
+};
+
+const inRange = (order: 'asc' | 'desc'): PreparedStatement => ({
+  name: `chat_messages_in_range_${order}`,
+  text: `select ${messageColumns()} from messages where room_id = $1 and seq > $2 and seq < $3 order by seq ${order} limit $4`,
+});
+const IN_RANGE = { oldest: inRange('asc'), newest: inRange('desc') } as const;
 
 export interface NewMessage {
   roomId: string;
@@ -34,20 +58,9 @@ export async function storeMessage(em: EntityManager, message: NewMessage): Prom
     if (existing) return { outcome: 'duplicate', message: existing };
   }
   try {
-    const rows = await em.execute<MessagePayload[]>(
-      `with bumped as (
-         update rooms set last_seq = last_seq + 1, last_activity_at = now()
-         where id = ? and exists (select 1 from room_members where room_id = ? and user_id = ?)
-         returning last_seq
-       )
-       insert into messages (room_id, seq, sender_id, sender_name, content, client_message_id)
-       select ?, last_seq, ?, ?, ?, ? from bumped
-       returning ${messageColumns()}`,
-      [
-        message.roomId, message.roomId, message.senderId,
-        message.roomId, message.senderId, message.senderName, message.content, message.clientMessageId,
-      ],
-    );
+    const rows = await runPrepared<MessagePayload>(em, STORE, [
+      message.roomId, message.senderId, message.senderName, message.content, message.clientMessageId,
+    ]);
     const row = rows[0];
     return row ? { outcome: 'stored', message: row } : { outcome: 'not-a-member' };
   } catch (error) {
@@ -61,10 +74,7 @@ export async function storeMessage(em: EntityManager, message: NewMessage): Prom
 }
 
 export async function findByClientMessageId(em: EntityManager, message: NewMessage): Promise<MessagePayload | undefined> {
-  const rows = await em.execute<MessagePayload[]>(
-    `select ${messageColumns()} from messages where room_id = ? and sender_id = ? and client_message_id = ?`,
-    [message.roomId, message.senderId, message.clientMessageId],
-  );
+  const rows = await runPrepared<MessagePayload>(em, BY_CLIENT_MESSAGE_ID, [message.roomId, message.senderId, message.clientMessageId]);
   return rows[0];
 }
 
@@ -80,13 +90,9 @@ export interface SeqRange {
 
 /** Messages of a room within a seq range, oldest-first, walking the (room_id, seq) index. */
 export async function messagesInRange(em: EntityManager, roomId: string, range: SeqRange): Promise<MessagePayload[]> {
-  const order = range.from === 'oldest' ? 'asc' : 'desc';
-  const rows = await em.execute<MessagePayload[]>(
-    `select ${messageColumns()} from messages
-     where room_id = ? and seq > ? and seq < ?
-     order by seq ${order} limit ?`,
-    [roomId, range.afterSeq ?? 0, range.beforeSeq ?? 2147483647, range.limit],
-  );
+  const rows = await runPrepared<MessagePayload>(em, IN_RANGE[range.from], [
+    roomId, range.afterSeq ?? 0, range.beforeSeq ?? 2147483647, range.limit,
+  ]);
   return range.from === 'oldest' ? rows : rows.reverse();
 }
 

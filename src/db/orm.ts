@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import { migrationsList } from '../../migrations/index.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { entities } from './entities/index.ts';
+import { usePlainQueries } from './prepared.ts';
 
 export interface Database {
   readonly orm: MikroORM;
@@ -28,6 +29,7 @@ export async function createDatabase(config: Config): Promise<Database> {
     debug: false,
     allowGlobalContext: false,
   });
+  if (embedded) usePlainQueries(orm);
   return {
     orm,
     embedded: embedded !== undefined,

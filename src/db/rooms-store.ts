@@ -2,6 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RoomKind } from './entities/room.ts';
 import { RoomMember } from './entities/room-member.ts';
+import { runPrepared, type PreparedStatement } from './prepared.ts';
 import { toIso } from './sql-values.ts';
 
 export interface RoomRecord {
@@ -82,17 +83,21 @@ async function addMembers(em: EntityManager, roomId: string, userIds: readonly s
 }
 
 /** The room and whether the user is one of its members; undefined when there is no such room. */
+const ROOM_FOR_USER: PreparedStatement = {
+  name: 'chat_room_for_user',
+  text: `select ${roomColumns('r')},
+      exists (select 1 from room_members m where m.room_id = r.id and m.user_id = $2) as "isMember"
+    from rooms r where r.id = $1`,
+};
+
+const LAST_SEQ: PreparedStatement = { name: 'chat_last_seq', text: 'select last_seq as "lastSeq" from rooms where id = $1' };
+
 export async function findRoomForUser(
   em: EntityManager,
   roomId: string,
   userId: string,
 ): Promise<{ room: RoomRecord; isMember: boolean } | undefined> {
-  const rows = await em.execute<(RoomRow & { isMember: boolean })[]>(
-    `select ${roomColumns('r')},
-       exists (select 1 from room_members m where m.room_id = r.id and m.user_id = ?) as "isMember"
-     from rooms r where r.id = ?`,
-    [userId, roomId],
-  );
+  const rows = await runPrepared<RoomRow & { isMember: boolean }>(em, ROOM_FOR_USER, [roomId, userId]);
   const row = rows[0];
   if (!row) return undefined;
   const { isMember, ...room } = row;
@@ -142,6 +147,6 @@ export async function roomSeqsOfUser(em: EntityManager, userId: string): Promise
 }
 
 export async function lastSeqOfRoom(em: EntityManager, roomId: string): Promise<number> {
-  const rows = await em.execute<{ lastSeq: number }[]>('select last_seq as "lastSeq" from rooms where id = ?', [roomId]);
+  const rows = await runPrepared<{ lastSeq: number }>(em, LAST_SEQ, [roomId]);
   return rows[0]?.lastSeq ?? 0;
 }

@@ -1,5 +1,5 @@
-// An async iterator fed by callbacks, with cleanup that runs as soon as the consumer stops
-// (graphql-ws calls return() on complete and on socket close), even while no event is pending,
+// A subscription's LiveStream fed by callbacks, with cleanup that runs as soon as the consumer stops
+// (the client's complete, or its socket closing), even while no event is pending,
 // and also when set-up fails half-way. Every stream is tracked so that a graceful stop can wait
 // for the cleanups (presence OFFLINE announcements) before it closes pub-sub and the database.
 import type { OperationContext } from '../context.ts';
