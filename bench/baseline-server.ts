@@ -47,12 +47,17 @@ interface Session {
 }
 type Frame = { type?: string; id?: unknown; token?: string; roomId?: string; content?: string; clientMessageId?: string | null; beforeSeq?: number; last?: number };
 
+/** Every statement is a named prepared statement, as the service's hot ones are: parsed once per connection. */
+const query = <R extends pg.QueryResultRow = pg.QueryResultRow>(name: string, text: string, values: unknown[]) =>
+  pool.query<R>({ name, text, values });
+
 async function handle(socket: WebSocket, session: Session, frame: Frame): Promise<object | undefined> {
   if (frame.type === 'auth') {
     const { payload } = await jwtVerify(String(frame.token), key, { algorithms: ['HS256'] });
     session.userId = String(payload.sub);
     session.userName = typeof payload.name === 'string' ? payload.name : null;
-    await pool.query(
+    await query(
+      'baseline_upsert_user',
       `insert into users (id, name) values ($1, $2) on conflict (id) do update set name = excluded.name, updated_at = now()
        where users.name is distinct from excluded.name`,
       [session.userId, session.userName],
@@ -74,7 +79,8 @@ async function handle(socket: WebSocket, session: Session, frame: Frame): Promis
   }
   if (frame.type === 'history') {
     const last = Math.min(Number(frame.last ?? 50), 100);
-    const { rows } = await pool.query<Row>(
+    const { rows } = await query<Row>(
+      'baseline_page',
       `select ${COLUMNS} from messages where room_id = $1 and seq > $2 and seq < $3 order by seq desc limit $4`,
       [roomId, 0, frame.beforeSeq ?? 2147483647, last + 1],
     );
@@ -85,7 +91,7 @@ async function handle(socket: WebSocket, session: Session, frame: Frame): Promis
 }
 
 async function isMember(roomId: string, userId: string): Promise<boolean> {
-  const { rowCount } = await pool.query('select 1 from room_members where room_id = $1 and user_id = $2', [roomId, userId]);
+  const { rowCount } = await query('baseline_is_member', 'select 1 from room_members where room_id = $1 and user_id = $2', [roomId, userId]);
   return rowCount === 1;
 }
 
@@ -93,14 +99,15 @@ async function isMember(roomId: string, userId: string): Promise<boolean> {
 async function send(roomId: string, userId: string, userName: string | null, frame: Frame): Promise<number> {
   const clientMessageId = frame.clientMessageId ?? null;
   const earlier = async () =>
-    (await pool.query<Row>(`select ${COLUMNS} from messages where room_id = $1 and sender_id = $2 and client_message_id = $3`, [roomId, userId, clientMessageId])).rows[0];
+    (await query<Row>('baseline_earlier', `select ${COLUMNS} from messages where room_id = $1 and sender_id = $2 and client_message_id = $3`, [roomId, userId, clientMessageId])).rows[0];
   if (clientMessageId !== null) {
     const found = await earlier();
     if (found) return found.seq;
   }
   let row: Row | undefined;
   try {
-    ({ rows: [row] } = await pool.query<Row>(
+    ({ rows: [row] } = await query<Row>(
+      'baseline_store',
       `with bumped as (
          update rooms set last_seq = last_seq + 1, last_activity_at = now()
          where id = $1 and exists (select 1 from room_members where room_id = $1 and user_id = $2)
