@@ -7,7 +7,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
@@ -100,9 +100,9 @@ export function attachGraphqlWebSocket(options: {
   };
 
   const graphqlWs = makeServer<Record<string, unknown> | undefined, SocketExtra>({
-    execute: (args) => (args.rootValue as SocketOperation).execute(args),
+    execute: (args) => (args.rootValue as QueryOrMutation).execute(args),
     // Events go straight to the socket (live-delivery.ts); queries and mutations run through envelop.
-    subscribe: (args) => live.subscribe(args, (args.rootValue as SocketOperation).delivery),
+    subscribe: (args) => live.subscribe(args, (args.rootValue as Subscription).delivery),
     onConnect: async (ctx) => {
       const { socket, handshake } = ctx.extra;
       try {
@@ -144,13 +144,16 @@ export function attachGraphqlWebSocket(options: {
       }
       const errors = enveloped.validate(enveloped.schema, document);
       if (errors.length > 0) return errors.map(socketError);
+      // A subscription lives as long as its client wants: it keeps its delivery, not envelop's execute.
+      const subscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
+      const rootValue: SocketOperation = subscription ? { delivery: { id, send: ctx.extra.send } } : { execute: enveloped.execute };
       const args: ExecutionArgs = {
         schema: enveloped.schema,
         operationName: payload.operationName,
         document,
         variableValues: payload.variables,
         contextValue: await enveloped.contextFactory(),
-        rootValue: { execute: enveloped.execute, delivery: { id, send: ctx.extra.send } } satisfies SocketOperation,
+        rootValue,
       };
       return args;
     },
@@ -192,7 +195,10 @@ function closeSocket(socket: WebSocket, code: number, reason: string): Promise<v
 type OperationResult = ReturnType<NonNullable<ServerOptions['execute']>>;
 
 /** What onSubscribe hands to execute / subscribe for one operation, as its root value. */
-interface SocketOperation {
+interface QueryOrMutation {
   execute: (args: ExecutionArgs) => OperationResult;
+}
+interface Subscription {
   delivery: SocketDelivery;
 }
+type SocketOperation = QueryOrMutation | Subscription;
