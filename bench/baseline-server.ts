@@ -95,27 +95,28 @@ async function isMember(roomId: string, userId: string): Promise<boolean> {
   return rowCount === 1;
 }
 
-/** As storeMessage: an earlier send with the same clientMessageId answers, else one statement stores. */
+/** As storeMessage: one statement answers an earlier send with the same clientMessageId, or stores. */
 async function send(roomId: string, userId: string, userName: string | null, frame: Frame): Promise<number> {
   const clientMessageId = frame.clientMessageId ?? null;
   const earlier = async () =>
     (await query<Row>('baseline_earlier', `select ${COLUMNS} from messages where room_id = $1 and sender_id = $2 and client_message_id = $3`, [roomId, userId, clientMessageId])).rows[0];
-  if (clientMessageId !== null) {
-    const found = await earlier();
-    if (found) return found.seq;
-  }
-  let row: Row | undefined;
+  let row: (Row & { duplicate: boolean }) | undefined;
   try {
-    ({ rows: [row] } = await query<Row>(
+    ({ rows: [row] } = await query<Row & { duplicate: boolean }>(
       'baseline_store',
-      `with bumped as (
+      `with earlier as (
+         select ${COLUMNS} from messages where room_id = $1 and sender_id = $2 and client_message_id = $5
+       ), bumped as (
          update rooms set last_seq = last_seq + 1, last_activity_at = now()
-         where id = $1 and exists (select 1 from room_members where room_id = $1 and user_id = $2)
+         where id = $1 and not exists (select 1 from earlier)
+           and exists (select 1 from room_members where room_id = $1 and user_id = $2)
          returning last_seq
+       ), stored as (
+         insert into messages (room_id, seq, sender_id, sender_name, content, client_message_id)
+         select $1, last_seq, $2, $3, $4, $5 from bumped
+         returning ${COLUMNS}
        )
-       insert into messages (room_id, seq, sender_id, sender_name, content, client_message_id)
-       select $1, last_seq, $2, $3, $4, $5 from bumped
-       returning ${COLUMNS}`,
+       select false as duplicate, stored.* from stored union all select true as duplicate, earlier.* from earlier`,
       [roomId, userId, userName, String(frame.content), clientMessageId],
     ));
   } catch (error) {
@@ -124,7 +125,9 @@ async function send(roomId: string, userId: string, userName: string | null, fra
     throw error;
   }
   if (!row) throw new Error(`not a member of ${roomId}`);
-  await publisher.publish(CHANNEL_PREFIX + roomId, serialise(row));
+  if (row.duplicate) return row.seq;
+  const { duplicate: _duplicate, ...message } = row;
+  await publisher.publish(CHANNEL_PREFIX + roomId, serialise(message));
   return row.seq;
 }
 

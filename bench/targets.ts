@@ -6,9 +6,10 @@ import type { SystemName } from './spec.ts';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
-const ENTRIES: Record<SystemName, { script: string; path: string }> = {
-  service: { script: 'src/main.ts', path: '/graphql' },
-  baseline: { script: 'bench/baseline-server.ts', path: '/' },
+/** Each system as it runs in production: the service with the Node flags of `npm start` and the Dockerfile. */
+const ENTRIES: Record<SystemName, { argv: string[]; path: string }> = {
+  service: { argv: ['--max-semi-space-size=16', 'src/main.ts'], path: '/graphql' },
+  baseline: { argv: ['bench/baseline-server.ts'], path: '/' },
 };
 
 const STOP_WAIT_MS = 15_000;
@@ -37,7 +38,7 @@ export async function startTarget(
   nodeFlags: string[] = [],
 ): Promise<Target> {
   const entry = ENTRIES[system];
-  const [command, args] = pinned(core, [process.execPath, ...nodeFlags, entry.script]);
+  const [command, args] = pinned(core, [process.execPath, ...nodeFlags, ...entry.argv]);
   const child = spawn(command, args, {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },

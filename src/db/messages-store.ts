@@ -11,16 +11,24 @@ const messageColumns = (table = 'messages') =>
    ${table}.sender_name as "senderName", ${table}.content, ${table}.client_message_id as "clientMessageId",
    to_char(${table}.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"`;
 
+/** One round trip: an earlier message with the same clientMessageId, or the new one stored. */
 const STORE: PreparedStatement = {
   name: 'chat_store_message',
-  text: `with bumped as (
+  text: `with earlier as (
+      select ${messageColumns()} from messages where room_id = $1 and sender_id = $2 and client_message_id = $5
+    ), bumped as (
       update rooms set last_seq = last_seq + 1, last_activity_at = now()
-      where id = $1 and exists (select 1 from room_members where room_id = $1 and user_id = $2)
+      where id = $1 and not exists (select 1 from earlier)
+        and exists (select 1 from room_members where room_id = $1 and user_id = $2)
       returning last_seq
+    ), stored as (
+      insert into messages (room_id, seq, sender_id, sender_name, content, client_message_id)
+      select $1, last_seq, $2, $3, $4, $5 from bumped
+      returning ${messageColumns()}
     )
-    insert into messages (room_id, seq, sender_id, sender_name, content, client_message_id)
-    select $1, last_seq, $2, $3, $4, $5 from bumped
-    returning ${messageColumns()}`,
+    select false as duplicate, stored.* from stored
+    union all
+    select true as duplicate, earlier.* from earlier`,
 };
 
 const BY_CLIENT_MESSAGE_ID: PreparedStatement = {
@@ -48,21 +56,19 @@ export type StoreResult =
   | { outcome: 'not-a-member' };
 
 /**
- * Stores a message with the next seq of its room. One statement, so one transaction: the room row's
- * lock is held from the seq bump to the commit, so seq order is commit order and a failed insert
- * (an idempotency-key race) gives its seq back. The membership test rides in the same statement.
+ * Stores a message with the next seq of its room, unless its clientMessageId was stored before. One
+ * statement, so one transaction: the room row's lock is held from the seq bump to the commit, so seq
+ * order is commit order and a failed insert (an idempotency-key race) gives its seq back. The
+ * earlier-message look-up and the membership test ride in the same statement.
  */
 export async function storeMessage(em: EntityManager, message: NewMessage): Promise<StoreResult> {
-  if (message.clientMessageId !== null) {
-    const existing = await findByClientMessageId(em, message);
-    if (existing) return { outcome: 'duplicate', message: existing };
-  }
   try {
-    const rows = await runPrepared<MessagePayload>(em, STORE, [
+    const rows = await runPrepared<MessagePayload & { duplicate: boolean }>(em, STORE, [
       message.roomId, message.senderId, message.senderName, message.content, message.clientMessageId,
     ]);
-    const row = rows[0];
-    return row ? { outcome: 'stored', message: row } : { outcome: 'not-a-member' };
+    if (!rows[0]) return { outcome: 'not-a-member' };
+    const { duplicate, ...stored } = rows[0];
+    return { outcome: duplicate ? 'duplicate' : 'stored', message: stored };
   } catch (error) {
     // A concurrent send with the same clientMessageId committed first: answer with its message.
     if (message.clientMessageId !== null && isUniqueViolation(error)) {
