@@ -7,7 +7,7 @@
 // producer's own) is what the producer waits on to release its resources.
 
 /** Queued events a consumer may leave unread before the stream ends (it can resume with afterSeq). */
-export const MAX_QUEUED_EVENTS = 1024;
+const MAX_QUEUED_EVENTS = 1024;
 
 export type Producer<T> = (stream: LiveStream<T>) => Promise<void>;
 
@@ -32,10 +32,6 @@ export class LiveStream<T> implements AsyncIterableIterator<T, undefined> {
   /** Resolves when the stream has ended, by either side; what the producer awaits before cleaning up. */
   get ended(): Promise<void> {
     return this.#end.promise.catch(() => undefined);
-  }
-
-  get isEnded(): boolean {
-    return this.#ended;
   }
 
   /** The producer's side: delivers one event in order. Over MAX_QUEUED_EVENTS unread, the stream ends. */
