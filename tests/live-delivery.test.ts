@@ -96,6 +96,44 @@ describe('subscribers of one room with different operations', () => {
     expect(await withSender.waitForCount(1)).toEqual([{ seq: sent.seq, sender: { id: alice.id, name: alice.name } }]);
   });
 
+  it('delivers over server-sent events too (GraphiQL), in order, and releases the subscription when the client goes', async () => {
+    const activeFeeds = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(/^chat_subscriptions_active\{field="messageAdded"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await sendMessage(server, alice, roomId, 'before the stream');
+    const feedsBefore = await activeFeeds();
+    const aborted = new AbortController();
+    const response = await fetch(server.httpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${bob.token}` },
+      body: JSON.stringify({ query: FEED, variables: { roomId, afterSeq: before.seq, full: true } }),
+      signal: aborted.signal,
+    });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    const sent = [];
+    for (const content of ['over SSE 1', 'over SSE 2']) sent.push(await sendMessage(server, alice, roomId, content));
+    let text = '';
+    const received = () => [...text.matchAll(/^data: (.*)$/gm)].map((match) => JSON.parse(match[1]!).data?.messageAdded).filter(Boolean);
+    while (received().length < 2) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(received()).toEqual(sent.map(({ seq, content }) => ({ seq, content })));
+    expect(await activeFeeds()).toBe(feedsBefore + 1);
+
+    aborted.abort();
+    await reader.cancel().catch(() => undefined);
+    const deadline = Date.now() + 5000;
+    while ((await activeFeeds()) !== feedsBefore) {
+      if (Date.now() > deadline) throw new Error('the stream\'s subscription is still active 5 s after its client went');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
   it("writes each event to every socket under that socket's own operation id, then nothing after its complete", async () => {
     const latest = (await sendMessage(server, alice, roomId, 'before the sockets')).seq;
     const sockets = await Promise.all(
