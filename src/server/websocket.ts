@@ -3,7 +3,9 @@
 // frames are carried by ws-transport.ts (slow consumers closed 1008). The token is checked at
 // connection_init (4401 when missing or invalid), the user's sockets on this instance are counted
 // there (1008 over the limit), and the socket is closed with 4401 when the token expires. Every
-// operation runs through Yoga's envelop, as HTTP ones do, and a socket runs a bounded number at once.
+// operation is parsed and validated through Yoga's envelop, as HTTP ones are; queries and mutations
+// also execute there, while a subscription's events go straight to the socket (live-delivery.ts). A
+// socket runs a bounded number of operations at once.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
