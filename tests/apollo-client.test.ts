@@ -23,6 +23,7 @@ import {
   type PresenceSubscription,
   type TypingSubscription,
 } from '../client/generated/graphql.ts';
+import { feed } from './helpers/feed.ts';
 import type { ApolloChat } from './helpers/frontend-clients.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
@@ -32,7 +33,7 @@ import { createUser, type TestUser } from './helpers/tokens.ts';
 (globalThis as { __DEV__?: boolean }).__DEV__ = true;
 const { CombinedGraphQLErrors, gql } = await import('@apollo/client');
 const { loadDevMessages, loadErrorMessages } = await import('@apollo/client/dev');
-const { apolloChat, eventually, feed, keepLive, range } = await import('./helpers/frontend-clients.ts');
+const { apolloChat, eventually, keepLive, range } = await import('./helpers/frontend-clients.ts');
 loadDevMessages();
 loadErrorMessages();
 

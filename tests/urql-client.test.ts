@@ -19,7 +19,8 @@ import {
   type PresenceSubscription,
   type TypingSubscription,
 } from '../client/generated/graphql.ts';
-import { eventually, feed, keepLiveUrql, range, roomTimeline, urqlChat, type UrqlChat } from './helpers/frontend-clients.ts';
+import { feed } from './helpers/feed.ts';
+import { eventually, keepLiveUrql, range, roomTimeline, urqlChat, type UrqlChat } from './helpers/frontend-clients.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 

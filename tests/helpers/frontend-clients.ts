@@ -237,56 +237,6 @@ export function keepLiveUrql(
   };
 }
 
-// --- Waiting on what arrives -------------------------------------------------------------------------
-
-/** Events of one subscription, with waits that expire and say what they awaited. */
-export interface Feed<T> {
-  readonly events: T[];
-  readonly errors: unknown[];
-  ended: boolean;
-  push(event: T): void;
-  fail(error: unknown): void;
-  end(): void;
-  waitFor(predicate: (event: T) => boolean, what: string, timeoutMs?: number): Promise<T>;
-  waitForCount(count: number, what: string, timeoutMs?: number): Promise<T[]>;
-  waitForError(what: string, timeoutMs?: number): Promise<unknown>;
-}
-
-export function feed<T>(): Feed<T> {
-  const waiters = new Set<() => void>();
-  const notify = () => [...waiters].forEach((check) => check());
-  const until = <R>(check: () => R | undefined, what: string, timeoutMs: number) =>
-    new Promise<R>((resolve, reject) => {
-      const attempt = () => {
-        const value = check();
-        if (value === undefined) return;
-        waiters.delete(attempt);
-        clearTimeout(timer);
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(attempt);
-        const seen = JSON.stringify(self.events).slice(0, 600);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${self.events.length} events: ${seen}; errors: ${String(self.errors)}`));
-      }, timeoutMs);
-      waiters.add(attempt);
-      attempt();
-    });
-  const self: Feed<T> = {
-    events: [],
-    errors: [],
-    ended: false,
-    push: (event) => void (self.events.push(event), notify()),
-    fail: (error) => void (self.errors.push(error), notify()),
-    end: () => void ((self.ended = true), notify()),
-    waitFor: (predicate, what, timeoutMs = 10_000) => until(() => self.events.find(predicate), what, timeoutMs),
-    waitForCount: (count, what, timeoutMs = 10_000) =>
-      until(() => (self.events.length >= count ? self.events.slice(0, count) : undefined), what, timeoutMs),
-    waitForError: (what, timeoutMs = 10_000) => until(() => self.errors[0], what, timeoutMs),
-  };
-  return self;
-}
-
 /** Polls `check` until it answers something other than undefined; fails after `timeoutMs` naming `what`. */
 export async function eventually<R>(check: () => Promise<R | undefined> | R | undefined, what: string, timeoutMs = 10_000): Promise<R> {
   const deadline = Date.now() + timeoutMs;

@@ -2,6 +2,7 @@
 // whose every wait has an expiry that says what was awaited.
 import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
+import { feed } from './feed.ts';
 
 export function wsClient(url: string, options: Partial<ClientOptions> & { token?: string } = {}): Client {
   const { token, ...rest } = options;
@@ -33,49 +34,25 @@ export function collect<T = any>(
   variables: Record<string, unknown> = {},
   field?: string,
 ): Collector<T> {
-  const events: T[] = [];
-  const errors: unknown[] = [];
-  const waiters = new Set<() => void>();
-  const notify = () => waiters.forEach((check) => check());
+  const received = feed<T>();
   const dispose = client.subscribe<Record<string, T>>(
     { query, variables },
     {
       next: (result) => {
-        if (result.errors?.length) errors.push(result.errors);
+        if (result.errors?.length) received.fail(result.errors);
         const data = result.data;
-        if (data) events.push(field ? data[field]! : (Object.values(data)[0] as T));
-        notify();
+        if (data) received.push(field ? data[field]! : (Object.values(data)[0] as T));
       },
-      error: (error) => {
-        errors.push(error);
-        notify();
-      },
-      complete: () => notify(),
+      error: (error) => received.fail(error),
+      complete: () => received.end(),
     },
   );
-  const until = <R>(check: () => R | undefined, what: string, timeoutMs: number) =>
-    new Promise<R>((resolve, reject) => {
-      const attempt = () => {
-        const value = check();
-        if (value === undefined) return;
-        waiters.delete(attempt);
-        clearTimeout(timer);
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(attempt);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${events.length} events: ${JSON.stringify(events).slice(0, 500)}; errors: ${JSON.stringify(errors).slice(0, 500)}`));
-      }, timeoutMs);
-      waiters.add(attempt);
-      attempt();
-    });
   return {
-    events,
-    errors,
-    waitForCount: (count, timeoutMs = 5000) =>
-      until(() => (events.length >= count ? events.slice(0, count) : undefined), `${count} events`, timeoutMs),
-    waitFor: (predicate, what, timeoutMs = 5000) => until(() => events.find(predicate), what, timeoutMs),
-    waitForError: (timeoutMs = 5000) => until(() => errors[0], 'an error', timeoutMs),
+    events: received.events,
+    errors: received.errors,
+    waitForCount: (count, timeoutMs = 5000) => received.waitForCount(count, `${count} events`, timeoutMs),
+    waitFor: (predicate, what, timeoutMs = 5000) => received.waitFor(predicate, what, timeoutMs),
+    waitForError: (timeoutMs = 5000) => received.waitForError('an error', timeoutMs),
     dispose,
   };
 }
