@@ -69,12 +69,13 @@ export async function startApp(config: Config): Promise<RunningApp> {
     const authenticate = await createAuthenticator(config, services.entityManager, (error, userId) =>
       logger.warn({ err: error, userId }, 'profile look-up failed'),
     );
+    const context = createContextFactory(services, authenticate);
     const yoga = createYogaServer({
       production: config.production,
       introspection: config.introspection,
       queryLimits: config.limits.query,
       logger,
-      context: createContextFactory(services, authenticate),
+      context,
       health: { database: database.ping, ...(config.redisUrl ? { redis: pubsub.healthy } : {}) },
       metrics,
       jwt: config.jwt,
@@ -83,6 +84,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
     webSocket = attachGraphqlWebSocket({
       httpServer,
       yoga,
+      context,
       authenticate,
       logger,
       maskError: createMaskError(config.production),

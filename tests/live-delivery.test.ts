@@ -5,6 +5,7 @@
 import { parse, getNamedType, isObjectType, type ExecutionArgs, type GraphQLNamedType } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { schema } from '../src/schema/index.ts';
+import { CompiledOperations } from '../src/server/compiled-operations.ts';
 import { SharedResults } from '../src/server/shared-results.ts';
 import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
@@ -16,7 +17,7 @@ const FEED = `subscription($roomId: ID, $afterSeq: Int, $full: Boolean!) {
 }`;
 
 describe('the shape an event is executed once for', () => {
-  const shared = new SharedResults((errors) => errors);
+  const shared = new SharedResults((errors) => errors, new CompiledOperations(schema));
   const document = parse(FEED);
   const shapeOf = (variables: Record<string, unknown>) => shared.shapeOf({ schema, document, variableValues: variables } as ExecutionArgs);
 

@@ -1,6 +1,6 @@
-// Errors answered outside Yoga's own pipeline (a live subscription on the WebSocket: its refusal, or
-// an event whose fields failed) get what Yoga's plugins do to every other error: counted by code,
-// logged when unexpected, masked.
+// Errors answered outside Yoga's own pipeline (WebSocket operations: a live subscription's refusal,
+// an event whose fields failed, a query's or mutation's errors) get what Yoga's plugins do to every
+// other error: counted by code, logged when unexpected, masked.
 import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -17,9 +17,9 @@ export function logUnexpected(logger: Logger, errors: readonly unknown[], phase:
 
 export function createFinishErrors(options: { production: boolean; logger: Logger; metrics: Metrics }): FinishErrors {
   const maskError = createMaskError(options.production);
-  return (errors) => {
+  return (errors, origin = { phase: 'subscribe' }) => {
     countErrors(options.metrics, errors);
-    logUnexpected(options.logger, errors, 'subscribe');
+    logUnexpected(options.logger, errors, origin.phase, origin.requestId);
     return errors.map((error) => maskError(error, 'Unexpected error.') as GraphQLError);
   };
 }

@@ -9,6 +9,7 @@
 // through `finishErrors` (masked, counted, logged when unexpected).
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { LiveStream } from '../resolvers/live-stream.ts';
+import type { CompiledOperations } from './compiled-operations.ts';
 import { SharedResults, type FinishErrors, type SerialisedPayload } from './shared-results.ts';
 
 /** Where one WebSocket operation's frames go: graphql-ws's operation id, and its socket's send. */
@@ -22,9 +23,9 @@ export class LiveDelivery {
   readonly #finishErrors: FinishErrors;
   readonly #shared: SharedResults;
 
-  constructor(finishErrors: FinishErrors) {
+  constructor(finishErrors: FinishErrors, compiled: CompiledOperations) {
     this.#finishErrors = finishErrors;
-    this.#shared = new SharedResults(finishErrors);
+    this.#shared = new SharedResults(finishErrors, compiled);
   }
 
   /** What graphql-ws iterates (it yields nothing: events go to `delivery`), or the refusal to answer. */

@@ -4,7 +4,8 @@
 // and the event, never on who subscribed: no type a subscription reaches (Message, User, TypingEvent,
 // PresenceEvent) has a field that reads the viewer (tests/shared-results.test.ts keeps it so). So a
 // room's thousand sockets subscribed with the same operation share one execution and one serialised
-// payload per event, instead of running GraphQL and JSON.stringify a thousand times.
+// payload per event, instead of running GraphQL and JSON.stringify a thousand times. That one
+// execution runs compiled (compiled-operations.ts).
 import {
   execute,
   getOperationAST,
@@ -18,12 +19,16 @@ import {
   type FragmentDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import type { CompiledOperations } from './compiled-operations.ts';
 
 /** A `next` message's payload as UTF-8 JSON: at once, or when the event's fields have resolved. */
 export type SerialisedPayload = Buffer | Promise<Buffer>;
 
-/** What becomes of an event's execution errors before clients see them (masking, logging, counting). */
-export type FinishErrors = (errors: readonly GraphQLError[]) => readonly GraphQLError[];
+/**
+ * What becomes of errors answered outside Yoga's pipeline before clients see them (masking, logging,
+ * counting); `origin` names the phase and operation in the log.
+ */
+export type FinishErrors = (errors: readonly GraphQLError[], origin?: { phase: string; requestId?: string }) => readonly GraphQLError[];
 
 export class SharedResults {
   readonly #finishErrors: FinishErrors;
@@ -31,9 +36,11 @@ export class SharedResults {
   #documents = 0;
   /** Per event object (pub-sub hands the same one to every listener), the payload of each shape. */
   readonly #payloads = new WeakMap<object, Map<string, SerialisedPayload>>();
+  readonly #compiled: CompiledOperations;
 
-  constructor(finishErrors: FinishErrors) {
+  constructor(finishErrors: FinishErrors, compiled: CompiledOperations) {
     this.#finishErrors = finishErrors;
+    this.#compiled = compiled;
   }
 
   /** Names what decides an event's result: the parsed document, the operation, and the variables its selection reads. */
@@ -56,9 +63,12 @@ export class SharedResults {
   }
 
   #execute(event: unknown, args: ExecutionArgs): SerialisedPayload {
-    // graphql-js runs a subscription document's selection on one event exactly as it does for each
-    // event of its own subscribe(): the root field's resolver gets the event as its source.
-    const result = execute({ ...args, rootValue: event });
+    // A subscription document's selection runs on one event exactly as each event of its own
+    // subscribe() does: the root field's resolver gets the event as its source.
+    const compiled = this.#compiled.for(args.document, args.operationName);
+    const result = compiled
+      ? compiled.query(event, args.contextValue, args.variableValues)
+      : execute({ ...args, rootValue: event });
     if (!('then' in result)) return this.#serialise(result);
     return result.then(
       (done) => this.#serialise(done),

@@ -2,28 +2,33 @@
 // An upgrade is admitted by upgrade-gate.ts (path, Origin, connection rate) before a socket exists;
 // frames are carried by ws-transport.ts (slow consumers closed 1008). The token is checked at
 // connection_init (4401 when missing or invalid), the user's sockets on this instance are counted
-// there (1008 over the limit), and the socket is closed with 4401 when the token expires. Every
-// operation is parsed and validated through Yoga's envelop, as HTTP ones are; queries and mutations
-// also execute there, while a subscription's events go straight to the socket (live-delivery.ts). A
-// socket runs a bounded number of operations at once.
+// there (1008 over the limit), and the socket is closed with 4401 when the token expires. An
+// operation's text is parsed and validated through Yoga's envelop, as HTTP ones are, the first time
+// it is seen (validated-documents.ts); its context comes from the same factory as HTTP's. Queries
+// and mutations then run compiled (socket-execution.ts), and a subscription's events go straight
+// to the socket (live-delivery.ts). A socket runs a bounded number of operations at once.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { getOperationAST, GraphQLError, type ExecutionArgs } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { Authenticate } from '../auth/authenticator.ts';
+import type { OperationContext } from '../context.ts';
 import type { Limits } from '../config.ts';
 import type { RateLimiter } from '../limits/index.ts';
 import { tokenFromSocket } from '../auth/token-sources.ts';
 import { DomainError } from '../errors.ts';
-import type { SocketSession } from './context-factory.ts';
+import { CompiledOperations } from './compiled-operations.ts';
+import type { InitialContext, SocketSession } from './context-factory.ts';
 import { LiveDelivery, type SocketDelivery } from './live-delivery.ts';
 import type { FinishErrors } from './shared-results.ts';
+import { createSocketExecute, type SocketExecute } from './socket-execution.ts';
 import { operationsOverLimit, SocketsPerUser } from './socket-limits.ts';
 import { createUpgradeGate, refuseUpgrade } from './upgrade-gate.ts';
 import { serveGraphqlWs, TransportCloseCode, type SocketExtra } from './ws-transport.ts';
+import { ValidatedDocuments } from './validated-documents.ts';
 import type { YogaServer } from './yoga.ts';
 
 /** Close codes this service uses beyond graphql-ws's own. */
@@ -36,6 +41,9 @@ export const ServiceCloseCode = {
   TryAgainLater: 1013,
   Unauthorized: CloseCode.Unauthorized,
 } as const;
+
+/** Distinct operation texts kept parsed and validated (Yoga's own parse cache holds 1000 too). */
+const VALIDATED_DOCUMENTS = 1000;
 
 /** setTimeout's longest delay; a later expiry is re-armed when it fires. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -50,6 +58,8 @@ export interface GraphqlWebSocket {
 export function attachGraphqlWebSocket(options: {
   httpServer: Server;
   yoga: YogaServer;
+  /** Builds each operation's context, as Yoga does for HTTP. */
+  context: (initial: InitialContext) => Promise<OperationContext>;
   authenticate: Authenticate;
   logger: Logger;
   maskError: (error: unknown, message: string) => Error;
@@ -63,7 +73,11 @@ export function attachGraphqlWebSocket(options: {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.webSocket.maxFrameBytes, handleProtocols });
   const sessions = new WeakMap<WebSocket, SocketSession & { expiry?: NodeJS.Timeout }>();
   const userSockets = new SocketsPerUser<WebSocket>(limits.webSocket.maxSocketsPerUser);
-  const live = new LiveDelivery(options.finishErrors);
+  const { schema } = yoga.getEnveloped();
+  const compiled = new CompiledOperations(schema);
+  const live = new LiveDelivery(options.finishErrors, compiled);
+  const executeCompiled = createSocketExecute(compiled, options.finishErrors);
+  const validated = new ValidatedDocuments(VALIDATED_DOCUMENTS);
 
   const admit = createUpgradeGate({
     endpoint: yoga.graphqlEndpoint,
@@ -137,24 +151,28 @@ export function attachGraphqlWebSocket(options: {
       if (!session) return [new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
       const overLimit = operationsOverLimit(ctx.subscriptions, limits.webSocket.maxSubscriptionsPerSocket);
       if (overLimit) return [overLimit];
-      const enveloped = yoga.getEnveloped({ socketSession: session });
-      let document;
-      try {
-        document = enveloped.parse(payload.query);
-      } catch (error) {
-        return [socketError(error)];
+      let document = validated.get(payload.query);
+      if (!document) {
+        const enveloped = yoga.getEnveloped({ socketSession: session });
+        let parsed: DocumentNode;
+        try {
+          parsed = enveloped.parse(payload.query);
+        } catch (error) {
+          return [socketError(error)];
+        }
+        const errors = enveloped.validate(schema, parsed);
+        if (errors.length > 0) return errors.map(socketError);
+        validated.add(payload.query, (document = parsed));
       }
-      const errors = enveloped.validate(enveloped.schema, document);
-      if (errors.length > 0) return errors.map(socketError);
-      // A subscription lives as long as its client wants: it keeps its delivery, not envelop's execute.
+      // A subscription lives as long as its client wants: it keeps its delivery, not an execute.
       const subscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
-      const rootValue: SocketOperation = subscription ? { delivery: { id, send: ctx.extra.send } } : { execute: enveloped.execute };
+      const rootValue: SocketOperation = subscription ? { delivery: { id, send: ctx.extra.send } } : { execute: executeCompiled };
       const args: ExecutionArgs = {
-        schema: enveloped.schema,
+        schema,
         operationName: payload.operationName,
         document,
         variableValues: payload.variables,
-        contextValue: await enveloped.contextFactory(),
+        contextValue: await options.context({ socketSession: session }),
         rootValue,
       };
       return args;
@@ -194,11 +212,10 @@ function closeSocket(socket: WebSocket, code: number, reason: string): Promise<v
   });
 }
 
-type OperationResult = ReturnType<NonNullable<ServerOptions['execute']>>;
 
 /** What onSubscribe hands to execute / subscribe for one operation, as its root value. */
 interface QueryOrMutation {
-  execute: (args: ExecutionArgs) => OperationResult;
+  execute: SocketExecute;
 }
 interface Subscription {
   delivery: SocketDelivery;
