@@ -64,6 +64,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
       metrics,
       streams: new OpenStreams(),
       logger,
+      run: database.run,
       entityManager: () => database.orm.em.fork(),
     };
     const authenticate = await createAuthenticator(config, services.entityManager, (error, userId) =>

@@ -1,6 +1,7 @@
 // The per-operation context: who asks, its entity manager and loaders (made on first use), and the app's shared services.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import type { RunStatement } from './db/prepared.ts';
 import type { Config } from './config.ts';
 import type { Identity } from './auth/identity.ts';
 import type { RateLimiter } from './limits/index.ts';
@@ -22,6 +23,8 @@ export interface Services {
   /** Subscriptions open now; a graceful stop waits for their cleanups. */
   readonly streams: OpenStreams;
   readonly logger: Logger;
+  /** Runs a hot statement (db/prepared.ts) without an entity manager. */
+  readonly run: RunStatement;
   /** A fresh entity manager for one unit of work. */
   readonly entityManager: () => EntityManager;
 }

@@ -1,7 +1,7 @@
 // Messages in SQL: the atomic send (seq and insert in one statement) and the reads by seq.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MessagePayload } from '../pubsub/topics.ts';
-import { runPrepared, type PreparedStatement } from './prepared.ts';
+import type { PreparedStatement, RunStatement } from './prepared.ts';
 import { isUniqueViolation, placeholders } from './sql-values.ts';
 
 // createdAt is formatted by PostgreSQL as the payload's ISO-8601 string (UTC, milliseconds, as
@@ -61,9 +61,9 @@ export type StoreResult =
  * order is commit order and a failed insert (an idempotency-key race) gives its seq back. The
  * earlier-message look-up and the membership test ride in the same statement.
  */
-export async function storeMessage(em: EntityManager, message: NewMessage): Promise<StoreResult> {
+export async function storeMessage(run: RunStatement, message: NewMessage): Promise<StoreResult> {
   try {
-    const rows = await runPrepared<MessagePayload & { duplicate: boolean }>(em, STORE, [
+    const rows = await run<MessagePayload & { duplicate: boolean }>(STORE, [
       message.roomId, message.senderId, message.senderName, message.content, message.clientMessageId,
     ]);
     if (!rows[0]) return { outcome: 'not-a-member' };
@@ -72,15 +72,15 @@ export async function storeMessage(em: EntityManager, message: NewMessage): Prom
   } catch (error) {
     // A concurrent send with the same clientMessageId committed first: answer with its message.
     if (message.clientMessageId !== null && isUniqueViolation(error)) {
-      const existing = await findByClientMessageId(em, message);
+      const existing = await findByClientMessageId(run, message);
       if (existing) return { outcome: 'duplicate', message: existing };
     }
     throw error;
   }
 }
 
-export async function findByClientMessageId(em: EntityManager, message: NewMessage): Promise<MessagePayload | undefined> {
-  const rows = await runPrepared<MessagePayload>(em, BY_CLIENT_MESSAGE_ID, [message.roomId, message.senderId, message.clientMessageId]);
+export async function findByClientMessageId(run: RunStatement, message: NewMessage): Promise<MessagePayload | undefined> {
+  const rows = await run<MessagePayload>(BY_CLIENT_MESSAGE_ID, [message.roomId, message.senderId, message.clientMessageId]);
   return rows[0];
 }
 
@@ -95,8 +95,8 @@ export interface SeqRange {
 }
 
 /** Messages of a room within a seq range, oldest-first, walking the (room_id, seq) index. */
-export async function messagesInRange(em: EntityManager, roomId: string, range: SeqRange): Promise<MessagePayload[]> {
-  const rows = await runPrepared<MessagePayload>(em, IN_RANGE[range.from], [
+export async function messagesInRange(run: RunStatement, roomId: string, range: SeqRange): Promise<MessagePayload[]> {
+  const rows = await run<MessagePayload>(IN_RANGE[range.from], [
     roomId, range.afterSeq ?? 0, range.beforeSeq ?? 2147483647, range.limit,
   ]);
   return range.from === 'oldest' ? rows : rows.reverse();

@@ -5,11 +5,13 @@ import type { Config } from '../config.ts';
 import { migrationsList } from '../../migrations/index.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { entities } from './entities/index.ts';
-import { usePlainQueries } from './prepared.ts';
+import { createStatementRunner, type RunStatement } from './prepared.ts';
 
 export interface Database {
   readonly orm: MikroORM;
   readonly embedded: boolean;
+  /** Runs the hot statements (prepared.ts). */
+  readonly run: RunStatement;
   /** Applies pending migrations; several instances may call it at once. */
   migrate(): Promise<string[]>;
   /** True when a trivial query answers. */
@@ -29,10 +31,10 @@ export async function createDatabase(config: Config): Promise<Database> {
     debug: false,
     allowGlobalContext: false,
   });
-  if (embedded) usePlainQueries(orm);
   return {
     orm,
     embedded: embedded !== undefined,
+    run: createStatementRunner(orm, embedded !== undefined),
     async migrate() {
       return withMigrationLock(orm, embedded !== undefined, async () => {
         const applied = await orm.migrator.up();

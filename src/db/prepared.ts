@@ -1,9 +1,10 @@
 // The hot statements (send, history, a feed's position, a room check) as named prepared statements
 // on the pg pool behind the ORM: PostgreSQL parses and plans each once per connection, and values
 // travel as parameters. The ORM's own execute() inlines every value into new SQL text, which
-// PostgreSQL then parses and plans again on every call.
+// PostgreSQL then parses and plans again on every call. They need no entity manager (no unit of
+// work, no identity map): an operation that only runs them forks none.
 // They run outside any ORM transaction: a store uses them only where it runs one statement alone.
-import type { EntityManager, MikroORM, PostgreSqlConnection } from '@mikro-orm/postgresql';
+import type { MikroORM, PostgreSqlConnection } from '@mikro-orm/postgresql';
 import type { QueryResultRow } from 'pg';
 
 export interface PreparedStatement {
@@ -13,18 +14,8 @@ export interface PreparedStatement {
   readonly text: string;
 }
 
-/** Configurations (one per ORM) that run these statements as the ORM's plain queries. */
-const plainQueriesOnly = new WeakSet<object>();
-
-/**
- * Embedded PGlite (served by pglite-socket) keeps one session for the connections its pool opens one
- * after another, so a name prepared on an earlier connection clashes on the next, and an error
- * inside the extended protocol (a unique violation) drops the connection. There the statements run
- * as the ORM's simple queries, values inlined, as every other statement does.
- */
-export function usePlainQueries(orm: MikroORM): void {
-  plainQueriesOnly.add(orm.config);
-}
+/** Runs one statement and answers its rows. */
+export type RunStatement = <T extends QueryResultRow>(statement: PreparedStatement, values: readonly unknown[]) => Promise<T[]>;
 
 /** `$1 ... $n` as the ORM's `?` placeholders, with each value repeated where its number is. */
 function asPlainQuery(statement: PreparedStatement, values: readonly unknown[]): [string, unknown[]] {
@@ -36,13 +27,21 @@ function asPlainQuery(statement: PreparedStatement, values: readonly unknown[]):
   return [sql, inline];
 }
 
-export async function runPrepared<T extends QueryResultRow>(
-  em: EntityManager,
-  statement: PreparedStatement,
-  values: readonly unknown[],
-): Promise<T[]> {
-  if (plainQueriesOnly.has(em.config)) return em.execute<T[]>(...asPlainQuery(statement, values));
-  const pool = await (em.getConnection() as PostgreSqlConnection).getNativeClient();
-  const result = await pool.query<T>({ name: statement.name, text: statement.text, values: [...values] });
-  return result.rows;
+/**
+ * Embedded PGlite (served by pglite-socket) keeps one session for the connections its pool opens one
+ * after another, so a name prepared on an earlier connection clashes on the next, and an error
+ * inside the extended protocol (a unique violation) drops the connection. There (`plainQueries`)
+ * the statements run as the ORM's simple queries, values inlined, as every other statement does.
+ */
+export function createStatementRunner(orm: MikroORM, plainQueries: boolean): RunStatement {
+  const connection = orm.em.getConnection() as PostgreSqlConnection;
+  if (plainQueries) {
+    return <T extends QueryResultRow>(statement: PreparedStatement, values: readonly unknown[]) =>
+      connection.execute<T[]>(...asPlainQuery(statement, values));
+  }
+  return async <T extends QueryResultRow>(statement: PreparedStatement, values: readonly unknown[]) => {
+    const pool = await connection.getNativeClient();
+    const result = await pool.query<T>({ name: statement.name, text: statement.text, values: [...values] });
+    return result.rows;
+  };
 }

@@ -2,7 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RoomKind } from './entities/room.ts';
 import { RoomMember } from './entities/room-member.ts';
-import { runPrepared, type PreparedStatement } from './prepared.ts';
+import type { PreparedStatement, RunStatement } from './prepared.ts';
 import { toIso } from './sql-values.ts';
 
 export interface RoomRecord {
@@ -93,11 +93,11 @@ const ROOM_FOR_USER: PreparedStatement = {
 const LAST_SEQ: PreparedStatement = { name: 'chat_last_seq', text: 'select last_seq as "lastSeq" from rooms where id = $1' };
 
 export async function findRoomForUser(
-  em: EntityManager,
+  run: RunStatement,
   roomId: string,
   userId: string,
 ): Promise<{ room: RoomRecord; isMember: boolean } | undefined> {
-  const rows = await runPrepared<RoomRow & { isMember: boolean }>(em, ROOM_FOR_USER, [roomId, userId]);
+  const rows = await run<RoomRow & { isMember: boolean }>(ROOM_FOR_USER, [roomId, userId]);
   const row = rows[0];
   if (!row) return undefined;
   const { isMember, ...room } = row;
@@ -146,7 +146,7 @@ export async function roomSeqsOfUser(em: EntityManager, userId: string): Promise
   return new Map(rows.map((row) => [row.id, row.lastSeq]));
 }
 
-export async function lastSeqOfRoom(em: EntityManager, roomId: string): Promise<number> {
-  const rows = await runPrepared<{ lastSeq: number }>(em, LAST_SEQ, [roomId]);
+export async function lastSeqOfRoom(run: RunStatement, roomId: string): Promise<number> {
+  const rows = await run<{ lastSeq: number }>(LAST_SEQ, [roomId]);
   return rows[0]?.lastSeq ?? 0;
 }

@@ -15,7 +15,7 @@ import { roomOfViewer } from './rooms.ts';
 
 function storedReader(ctx: OperationContext, roomId: string): ReadStored {
   return (afterSeq, beforeSeq, limit) =>
-    messagesInRange(ctx.services.entityManager(), roomId, { afterSeq, beforeSeq, limit, from: 'oldest' });
+    messagesInRange(ctx.services.run, roomId, { afterSeq, beforeSeq, limit, from: 'oldest' });
 }
 
 function sequencerFor(ctx: OperationContext, roomId: string, deliveredSeq: number, push: (m: MessagePayload) => void) {
@@ -52,7 +52,7 @@ async function roomFeed(ctx: OperationContext, roomId: string, afterSeq: number 
         sequencer ? sequencer.offer(message) : early.push(message),
       ),
     );
-    const latest = await lastSeqOfRoom(ctx.services.entityManager(), room.id);
+    const latest = await lastSeqOfRoom(ctx.services.run, room.id);
     // An afterSeq past the latest seq resumes from the latest: the next message is new to this client
     // and must reach it (CONTRACT.md), though its seq is not above afterSeq.
     sequencer = sequencerFor(ctx, room.id, Math.min(afterSeq ?? latest, latest), push);

@@ -13,7 +13,6 @@ export async function sendMessage(
   args: { roomId: string; content: string; clientMessageId?: string | null | undefined },
 ): Promise<MessagePayload> {
   const { viewer, services } = ctx;
-  const em = ctx.em();
   const roomId = input.roomId(args.roomId);
   const message: NewMessage = {
     roomId,
@@ -26,13 +25,13 @@ export async function sendMessage(
   if (refusal) {
     // A retry of a send that was stored stores nothing new, so the limit does not stand in its way:
     // the client gets its answer instead of retrying an acknowledged message until the bucket refills.
-    const earlier = message.clientMessageId === null ? undefined : await findByClientMessageId(em, message);
+    const earlier = message.clientMessageId === null ? undefined : await findByClientMessageId(services.run, message);
     if (earlier) return earlier;
     throw refusal;
   }
-  const result = await storeMessage(em, message);
+  const result = await storeMessage(services.run, message);
   if (result.outcome === 'not-a-member') {
-    const found = await findRoomForUser(em, roomId, viewer.id);
+    const found = await findRoomForUser(services.run, roomId, viewer.id);
     throw found ? new Forbidden(`You are not a member of room ${roomId}`) : new NotFound(`No room ${roomId}`);
   }
   if (result.outcome === 'stored') {
@@ -63,7 +62,7 @@ export async function pageMessages(ctx: OperationContext, roomId: string, args: 
   const beforeSeq = seqFromCursor(args.before, 'before');
   const forward = first !== undefined || (last === undefined && afterSeq !== undefined && beforeSeq === undefined);
   const size = first ?? last ?? input.DEFAULT_PAGE_SIZE;
-  const rows = await messagesInRange(ctx.em(), roomId, { afterSeq, beforeSeq, limit: size + 1, from: forward ? 'oldest' : 'newest' });
+  const rows = await messagesInRange(ctx.services.run, roomId, { afterSeq, beforeSeq, limit: size + 1, from: forward ? 'oldest' : 'newest' });
   const page = forward ? rows.slice(0, size) : rows.slice(Math.max(0, rows.length - size));
   const edges = page.map((node) => ({ cursor: messageCursor(node.seq), node }));
   // Seqs are 1, 2, 3 ... with no gaps, so whether anything precedes a page is arithmetic.

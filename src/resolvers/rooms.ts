@@ -44,8 +44,7 @@ export async function createRoom(
 
 /** The room, when it exists and the viewer is a member: NOT_FOUND and FORBIDDEN otherwise. */
 export async function roomOfViewer(ctx: OperationContext, id: string, argument = 'roomId'): Promise<RoomRecord> {
-  // A unit of work of its own: a subscription checks its room once, then keeps no entity manager.
-  const found = await findRoomForUser(ctx.services.entityManager(), input.roomId(id, argument), ctx.viewer.id);
+  const found = await findRoomForUser(ctx.services.run, input.roomId(id, argument), ctx.viewer.id);
   if (!found) throw new NotFound(`No room ${id}`);
   if (!found.isMember) throw new Forbidden(`You are not a member of room ${id}`);
   return found.room;
