@@ -4,6 +4,7 @@
 // 1024); here frames go to the socket at once, unsent data shows in `bufferedAmount`, and a socket
 // whose unsent data passes maxBufferedBytes is a slow consumer: closed with 1008, its operations
 // ended at once. A socket costs about that much memory at most, and its client learns why it was cut.
+// Frames sent to a socket in the same tick (a result's `next` and its `complete`) leave in one write.
 import type { IncomingMessage } from 'node:http';
 import type { SocketHandshake } from '../auth/token-sources.ts';
 import { CloseCode, type Server } from 'graphql-ws';
@@ -62,6 +63,14 @@ export function serveGraphqlWs(
     // error) after it has begun closing with the right code (1009, 1007, 1002): nothing to add.
     socket.on('error', (error) => logger.debug({ err: error }, 'socket protocol error'));
 
+    // The TCP socket under the WebSocket, corked from a tick's first frame to the end of that tick.
+    const stream = request.socket;
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      stream.uncork();
+    };
+
     const send = (data: string | Buffer) => {
       if (ended || socket.readyState !== socket.OPEN) return;
       // Judged before this frame, by what the client has not taken yet: one large result (a
@@ -71,6 +80,11 @@ export function serveGraphqlWs(
         socket.close(TransportCloseCode.PolicyViolation, reason);
         end(TransportCloseCode.PolicyViolation, reason);
         return;
+      }
+      if (!corked) {
+        corked = true;
+        stream.cork();
+        process.nextTick(uncork);
       }
       socket.send(data, { binary: false });
     };
