@@ -208,6 +208,31 @@ describe('over WebSocket', () => {
     expect(raw.socket.readyState).toBe(raw.socket.OPEN);
   });
 
+  it('refuses an operation over a limit every time its text is sent, not only the first', async () => {
+    const query = aliasQuery(defaults.maxAliases + 1);
+    for (const id of ['again-1', 'again-2', 'again-3']) {
+      subscribe(id, query);
+      const refused = await frame(raw, (each) => each.id === id, `the error for ${id}`);
+      expect(refused).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
+    }
+  });
+
+  it('answers a text it has validated before with the variables of each operation', async () => {
+    const query = 'query Named($with: Boolean!) { me { id name @include(if: $with) } }';
+    const send = (id: string, variables: Record<string, unknown>) =>
+      raw.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+    send('vars-1', { with: true });
+    send('vars-2', { with: false });
+    send('vars-3', { with: 'not a boolean' });
+    const [first, second, third] = await Promise.all(
+      ['vars-1', 'vars-2', 'vars-3'].map((id) => frame(raw, (each) => each.id === id && each.type === 'next', `the result of ${id}`)),
+    );
+    expect(first!.payload).toEqual({ data: { me: { id: alice.id, name: expect.any(String) } } });
+    expect(second!.payload).toEqual({ data: { me: { id: alice.id } } });
+    expect(third!.payload).toMatchObject({ errors: [{ message: expect.stringMatching(/\$with/), extensions: { code: 'BAD_USER_INPUT' } }] });
+    expect(third!.payload.data).toBeUndefined();
+  });
+
   it.each(atLimits)('runs an operation exactly at the %s limit', async (limit, query) => {
     subscribe(`at-${limit}`, query);
     const next = await frame(raw, (each) => each.id === `at-${limit}`, `the result of the operation at the ${limit} limit`);
