@@ -8,7 +8,7 @@ export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /** Each system as it runs in production: the service with the Node flags of `npm start` and the Dockerfile. */
 const ENTRIES: Record<SystemName, { argv: string[]; path: string }> = {
-  service: { argv: ['--max-semi-space-size=16', '--no-concurrent-marking', 'src/main.ts'], path: '/graphql' },
+  service: { argv: ['--max-semi-space-size=16', '--v8-pool-size=1', 'src/main.ts'], path: '/graphql' },
   baseline: { argv: ['bench/baseline-server.ts'], path: '/' },
 };
 
