@@ -7,7 +7,6 @@
 // payload per event, instead of running GraphQL and JSON.stringify a thousand times. That one
 // execution runs compiled (compiled-operations.ts).
 import {
-  execute,
   getOperationAST,
   GraphQLError,
   Kind,
@@ -65,10 +64,7 @@ export class SharedResults {
   #execute(event: unknown, args: ExecutionArgs): SerialisedPayload {
     // A subscription document's selection runs on one event exactly as each event of its own
     // subscribe() does: the root field's resolver gets the event as its source.
-    const compiled = this.#compiled.for(args.document, args.operationName);
-    const result = compiled
-      ? compiled.query(event, args.contextValue, args.variableValues)
-      : execute({ ...args, rootValue: event });
+    const result = this.#compiled.execute(args, event);
     if (!('then' in result)) return this.#serialise(result);
     return result.then(
       (done) => this.#serialise(done),
