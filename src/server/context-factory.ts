@@ -26,7 +26,7 @@ export interface InitialContext {
 export function createContextFactory(services: Services, authenticate: Authenticate) {
   return async (initial: InitialContext): Promise<OperationContext> => {
     const viewer = initial.socketSession?.viewer ?? (await httpViewer(initial.request, authenticate));
-    const requestId = initial.request?.headers.get('x-request-id')?.slice(0, 100) || randomUUID();
+    let requestId = initial.request?.headers.get('x-request-id')?.slice(0, 100) || undefined;
     let em: EntityManager | undefined;
     const operationEm = () => (em ??= services.entityManager());
     return {
@@ -35,7 +35,11 @@ export function createContextFactory(services: Services, authenticate: Authentic
       services,
       transport: initial.socketSession ? 'ws' : 'http',
       loaders: new Loaders(operationEm),
-      requestId,
+      // Made when first read, when an error is logged: a random id for every operation was the
+      // largest share of what sends left for full collections (bench/README.md).
+      get requestId() {
+        return (requestId ??= randomUUID());
+      },
     };
   };
 }
