@@ -13,14 +13,25 @@ describe('validated documents', () => {
     expect(cache.get('{ me { name } }')).toBeUndefined();
   });
 
-  it('keeps at most its size, forgetting the text used least recently', () => {
-    const cache = new ValidatedDocuments(2);
+  it('keeps the texts used since the last generation began, and forgets those unused for two generations', () => {
+    // Size 4: generations of two texts.
+    const cache = new ValidatedDocuments(4);
     cache.add('a', documentOf('{ a }'));
     cache.add('b', documentOf('{ b }'));
-    expect(cache.get('a')).toBeDefined();
-    cache.add('c', documentOf('{ c }'));
+    cache.add('c', documentOf('{ c }')); // a and b become the older generation
+    expect(cache.get('a')).toBeDefined(); // a moves to the current one, beside c
+    cache.add('d', documentOf('{ d }')); // c and a become the older; b is forgotten
     expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')).toBeDefined();
     expect(cache.get('c')).toBeDefined();
+    expect(cache.get('d')).toBeDefined();
+  });
+
+  it('never holds more than its size', () => {
+    const cache = new ValidatedDocuments(4);
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) cache.add(name, documentOf(`{ ${name} }`));
+    const kept = ['a', 'b', 'c', 'd', 'e', 'f'].filter((name) => cache.get(name) !== undefined);
+    expect(kept.length).toBeLessThanOrEqual(4);
+    expect(kept).toEqual(expect.arrayContaining(['e', 'f']));
   });
 });

@@ -4,26 +4,35 @@
 // cost limit assumes the largest page; see query-cost.ts), so a text that passed once always passes.
 import type { DocumentNode } from 'graphql';
 
+/**
+ * Two generations: texts used since the current one began, and those of the generation before.
+ * When the current one is full it becomes the older, and the older is dropped; a text found in the
+ * older moves to the current. A hit on a recent text changes nothing, where a strict
+ * least-recently-used order would delete and re-insert it on every operation, churning the map.
+ */
 export class ValidatedDocuments {
-  readonly #max: number;
-  /** In order of last use, the oldest first. */
-  readonly #byText = new Map<string, DocumentNode>();
+  readonly #generationSize: number;
+  #current = new Map<string, DocumentNode>();
+  #older = new Map<string, DocumentNode>();
 
+  /** Keeps at least the `max / 2` texts used most recently, and at most `max`. */
   constructor(max: number) {
-    this.#max = max;
+    this.#generationSize = Math.max(1, Math.floor(max / 2));
   }
 
   get(text: string): DocumentNode | undefined {
-    const document = this.#byText.get(text);
-    if (document) {
-      this.#byText.delete(text);
-      this.#byText.set(text, document);
-    }
-    return document;
+    const recent = this.#current.get(text);
+    if (recent) return recent;
+    const older = this.#older.get(text);
+    if (older) this.add(text, older);
+    return older;
   }
 
   add(text: string, document: DocumentNode): void {
-    this.#byText.set(text, document);
-    if (this.#byText.size > this.#max) this.#byText.delete(this.#byText.keys().next().value!);
+    if (this.#current.size >= this.#generationSize) {
+      this.#older = this.#current;
+      this.#current = new Map();
+    }
+    this.#current.set(text, document);
   }
 }
