@@ -36,7 +36,7 @@ export function createContextFactory(services: Services, authenticate: Authentic
       transport: initial.socketSession ? 'ws' : 'http',
       loaders: new Loaders(operationEm),
       // Made when first read, when an error is logged: a random id for every operation was the
-      // largest share of what sends left for full collections (bench/README.md).
+      // largest share of what sends left for full collections (README, Performance).
       get requestId() {
         return (requestId ??= randomUUID());
       },
