@@ -10,14 +10,18 @@ class MemoryStore implements TokenStore {
   inFlight = 0;
   mostInFlight = 0;
 
-  constructor(private readonly clock: { now: number }) {}
+  readonly #clock: { now: number };
+
+  constructor(clock: { now: number }) {
+    this.#clock = clock;
+  }
 
   async lease(key: string, limit: RateLimit, want: number, giveBack: number) {
     this.calls += 1;
     this.mostInFlight = Math.max(this.mostInFlight, ++this.inFlight);
     await new Promise((resolve) => setImmediate(resolve));
     this.inFlight -= 1;
-    const now = this.clock.now;
+    const now = this.#clock.now;
     const bucket = this.buckets.get(key) ?? { tokens: limit.burst, at: now };
     let tokens = Math.min(limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * limit.perSecond + giveBack);
     let granted = 0;
