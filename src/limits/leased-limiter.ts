@@ -34,12 +34,12 @@ interface Lease {
  * back much of a user's burst on another. Limits with a burst under 10 are leased one token at a time,
  * exactly as if every action asked the store.
  */
-export function leaseCap(limit: RateLimit): number {
+function leaseCap(limit: RateLimit): number {
   return Math.max(1, Math.floor(limit.burst / 10));
 }
 
 /** The size of the next lease, from how the last one went: doubled if spent before its end, else what was used of it. */
-export function nextWant(previous: Lease | undefined, nowMs: number, limit: RateLimit): number {
+function nextWant(previous: Lease | undefined, nowMs: number, limit: RateLimit): number {
   if (!previous || previous.granted === 0) return 1;
   const spentInTime = previous.tokens < 1 && nowMs < previous.endsAt;
   const wanted = spentInTime ? previous.granted * 2 : previous.granted - Math.floor(previous.tokens);
