@@ -65,6 +65,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
       streams: new OpenStreams(),
       logger,
       run: database.run,
+      storeMessage: database.storeMessage,
       entityManager: () => database.orm.em.fork(),
     };
     const authenticate = await createAuthenticator(config, services.entityManager, (error, userId) =>

@@ -1,6 +1,7 @@
 // The per-operation context: who asks, its entity manager and loaders (made on first use), and the app's shared services.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import type { NewMessage, StoreResult } from './db/messages-store.ts';
 import type { RunStatement } from './db/prepared.ts';
 import type { Config } from './config.ts';
 import type { Identity } from './auth/identity.ts';
@@ -25,6 +26,8 @@ export interface Services {
   readonly logger: Logger;
   /** Runs a hot statement (db/prepared.ts) without an entity manager. */
   readonly run: RunStatement;
+  /** Stores a send (messages-store.ts), several in one statement under load. */
+  readonly storeMessage: (message: NewMessage) => Promise<StoreResult>;
   /** A fresh entity manager for one unit of work. */
   readonly entityManager: () => EntityManager;
 }

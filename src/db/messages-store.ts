@@ -31,6 +31,50 @@ const STORE: PreparedStatement = {
     select true as duplicate, earlier.* from earlier`,
 };
 
+/**
+ * STORE for several messages at once, in one statement and so one commit: messages arrive in
+ * `ord` order, and each room's get the next seqs in that order. Each accepted message is tested as
+ * STORE tests one (an earlier message with its clientMessageId, membership). The rooms are locked in
+ * id order before any is bumped, so batches that share rooms wait on each other and never deadlock
+ * (a single STORE locks one room). Each answer row carries its message's `ord`; a message without
+ * one was refused as not a member.
+ */
+const STORE_BATCH: PreparedStatement = {
+  name: 'chat_store_messages',
+  text: `with input as (
+      select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])
+        with ordinality as input (room_id, sender_id, sender_name, content, client_message_id, ord)
+    ), earlier as (
+      select input.ord, ${messageColumns()} from input join messages
+        on messages.room_id = input.room_id and messages.sender_id = input.sender_id
+        and messages.client_message_id = input.client_message_id
+    ), accepted as (
+      select input.*, row_number() over (partition by input.room_id order by input.ord) as k from input
+      where not exists (select 1 from earlier where earlier.ord = input.ord)
+        and exists (select 1 from room_members where room_id = input.room_id and user_id = input.sender_id)
+    ), counts as (
+      select room_id, count(*) as n from accepted group by room_id
+    ), locked as (
+      select rooms.id from rooms where rooms.id in (select room_id from counts) order by rooms.id for update
+    ), bumped as (
+      update rooms set last_seq = rooms.last_seq + counts.n, last_activity_at = now()
+      from counts where rooms.id = counts.room_id and rooms.id in (select id from locked)
+      returning rooms.id, rooms.last_seq - counts.n as base
+    ), stored as (
+      insert into messages (room_id, seq, sender_id, sender_name, content, client_message_id)
+      select accepted.room_id, bumped.base + accepted.k, accepted.sender_id, accepted.sender_name,
+        accepted.content, accepted.client_message_id
+      from accepted join bumped on bumped.id = accepted.room_id
+      returning ${messageColumns()}
+    )
+    select false as duplicate, accepted.ord::int as ord, stored.* from stored
+      join bumped on bumped.id = stored."roomId"
+      join accepted on accepted.room_id = stored."roomId" and bumped.base + accepted.k = stored.seq
+    union all
+    select true as duplicate, earlier.ord::int, earlier.id, earlier."roomId", earlier.seq, earlier."senderId",
+      earlier."senderName", earlier.content, earlier."clientMessageId", earlier."createdAt" from earlier`,
+};
+
 const BY_CLIENT_MESSAGE_ID: PreparedStatement = {
   name: 'chat_message_by_client_id',
   text: `select ${messageColumns()} from messages where room_id = $1 and sender_id = $2 and client_message_id = $3`,
@@ -77,6 +121,34 @@ export async function storeMessage(run: RunStatement, message: NewMessage): Prom
     }
     throw error;
   }
+}
+
+/**
+ * Stores several messages, answering for each what storeMessage would: together in one statement
+ * (storeTogether) or, if that fails as a whole (two of them share a clientMessageId, or a concurrent
+ * send took one), each on its own, which settles those races message by message.
+ */
+export async function storeMessages(run: RunStatement, messages: readonly NewMessage[]): Promise<PromiseSettledResult<StoreResult>[]> {
+  if (messages.length === 1) return Promise.allSettled([storeMessage(run, messages[0]!)]);
+  try {
+    return (await storeTogether(run, messages)).map((value) => ({ status: 'fulfilled', value }));
+  } catch {
+    return Promise.allSettled(messages.map((message) => storeMessage(run, message)));
+  }
+}
+
+/** STORE_BATCH: every message's outcome, in the messages' order; throws if the statement fails. */
+export async function storeTogether(run: RunStatement, messages: readonly NewMessage[]): Promise<StoreResult[]> {
+  const rows = await run<MessagePayload & { duplicate: boolean; ord: number }>(STORE_BATCH, [
+    messages.map((message) => message.roomId),
+    messages.map((message) => message.senderId),
+    messages.map((message) => message.senderName),
+    messages.map((message) => message.content),
+    messages.map((message) => message.clientMessageId),
+  ]);
+  const results: StoreResult[] = messages.map(() => ({ outcome: 'not-a-member' }));
+  for (const { duplicate, ord, ...message } of rows) results[ord - 1] = { outcome: duplicate ? 'duplicate' : 'stored', message };
+  return results;
 }
 
 export async function findByClientMessageId(run: RunStatement, message: NewMessage): Promise<MessagePayload | undefined> {

@@ -5,6 +5,8 @@ import type { Config } from '../config.ts';
 import { migrationsList } from '../../migrations/index.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { entities } from './entities/index.ts';
+import { createBatcher } from './batcher.ts';
+import { storeMessages, type NewMessage, type StoreResult } from './messages-store.ts';
 import { createStatementRunner, type RunStatement } from './prepared.ts';
 
 export interface Database {
@@ -12,12 +14,25 @@ export interface Database {
   readonly embedded: boolean;
   /** Runs the hot statements (prepared.ts). */
   readonly run: RunStatement;
+  /** Stores a send; under load, sends waiting together are stored in one statement (batcher.ts). */
+  readonly storeMessage: (message: NewMessage) => Promise<StoreResult>;
   /** Applies pending migrations; several instances may call it at once. */
   migrate(): Promise<string[]>;
   /** True when a trivial query answers. */
   ping(): Promise<boolean>;
   stop(): Promise<void>;
 }
+
+/** The pool's size on real PostgreSQL. */
+const POOL_SIZE = 10;
+/**
+ * Sends hold at most this many of the pool's connections, leaving the rest to reads; a room's sends
+ * share a lane (batcher.ts). Embedded PGlite has one connection, and runs statements with their values
+ * inlined (prepared.ts), which the batch statement's arrays are not: there a send is stored alone.
+ */
+const roomOf = (message: NewMessage) => message.roomId;
+const BATCHED_SENDS = { lanes: POOL_SIZE - 2, maxBatch: 100, keyOf: roomOf };
+const UNBATCHED_SENDS = { lanes: 1, maxBatch: 1, keyOf: roomOf };
 
 export async function createDatabase(config: Config): Promise<Database> {
   const embedded = config.databaseUrl === undefined ? await startEmbeddedPostgres(config.pgliteDir) : undefined;
@@ -27,14 +42,16 @@ export async function createDatabase(config: Config): Promise<Database> {
     extensions: [Migrator],
     migrations: { migrationsList, snapshot: false, silent: true },
     // PGlite serves one session; every transaction must then run on that one connection.
-    pool: embedded ? { min: 1, max: 1 } : { min: 0, max: 10 },
+    pool: embedded ? { min: 1, max: 1 } : { min: 0, max: POOL_SIZE },
     debug: false,
     allowGlobalContext: false,
   });
+  const run = createStatementRunner(orm, embedded !== undefined);
   return {
     orm,
     embedded: embedded !== undefined,
-    run: createStatementRunner(orm, embedded !== undefined),
+    run,
+    storeMessage: createBatcher((messages) => storeMessages(run, messages), embedded ? UNBATCHED_SENDS : BATCHED_SENDS),
     async migrate() {
       return withMigrationLock(orm, embedded !== undefined, async () => {
         const applied = await orm.migrator.up();

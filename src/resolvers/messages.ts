@@ -1,6 +1,6 @@
 // Messages: send (rate-limited, stored, then published after commit) and page through a room's history.
 import type { OperationContext } from '../context.ts';
-import { findByClientMessageId, messagesInRange, storeMessage, type NewMessage } from '../db/messages-store.ts';
+import { findByClientMessageId, messagesInRange, type NewMessage } from '../db/messages-store.ts';
 import { findRoomForUser } from '../db/rooms-store.ts';
 import { BadInput, Forbidden, NotFound } from '../errors.ts';
 import { rateLimitRefusal } from '../limits/enforce.ts';
@@ -29,7 +29,7 @@ export async function sendMessage(
     if (earlier) return earlier;
     throw refusal;
   }
-  const result = await storeMessage(services.run, message);
+  const result = await services.storeMessage(message);
   if (result.outcome === 'not-a-member') {
     const found = await findRoomForUser(services.run, roomId, viewer.id);
     throw found ? new Forbidden(`You are not a member of room ${roomId}`) : new NotFound(`No room ${roomId}`);
