@@ -1,4 +1,4 @@
-// The group commit under sends: how items are grouped into lanes and batches, and that each item
+// The group commit under sends: how items are grouped into batches, and that each item
 // gets its own outcome.
 import { createBatcher, type RunBatch } from '../src/db/batcher.ts';
 
@@ -26,18 +26,18 @@ const byRoom = (item: Item) => item.room;
 const inRoom = (room: string) => (n: number) => ({ room, n });
 
 describe('batcher', () => {
-  it('sends an item at once and alone while its lane is idle', async () => {
+  it('sends an item at once and alone while a statement is free', async () => {
     const { run, batches } = controlledRunner();
-    const store = createBatcher(run, { lanes: 1, maxBatch: 10, keyOf: byRoom });
+    const store = createBatcher(run, { maxInFlight: 1, maxBatch: 10, keyOf: byRoom });
     const first = store(inRoom('a')(1));
     expect(batches.map((batch) => batch.items)).toEqual([[1]]);
     batches[0]!.finish();
     await expect(first).resolves.toBe('stored 1');
   });
 
-  it("groups what arrives while its lane's statement runs, in arrival order, up to maxBatch", async () => {
+  it('groups what arrives while every statement is busy, in arrival order, up to maxBatch', async () => {
     const { run, batches } = controlledRunner();
-    const store = createBatcher(run, { lanes: 1, maxBatch: 3, keyOf: byRoom });
+    const store = createBatcher(run, { maxInFlight: 1, maxBatch: 3, keyOf: byRoom });
     const answers = [1, 2, 3, 4, 5, 6].map(inRoom('a')).map(store);
     expect(batches.map((batch) => batch.items)).toEqual([[1]]);
     batches[0]!.finish();
@@ -50,37 +50,47 @@ describe('batcher', () => {
     await expect(Promise.all(answers)).resolves.toEqual([1, 2, 3, 4, 5, 6].map((n) => `stored ${n}`));
   });
 
-  it('never runs two statements for one key at once, and runs other lanes meanwhile', async () => {
+  it('never writes one key in two statements at once, and writes other keys meanwhile', async () => {
     const { run, batches } = controlledRunner();
-    const store = createBatcher(run, { lanes: 64, maxBatch: 100, keyOf: byRoom });
-    const rooms = Array.from({ length: 20 }, (_, index) => `room-${index}`);
-    const answers = [...rooms.map((room, index) => store(inRoom(room)(index))), store(inRoom('room-0')(100)), store(inRoom('room-0')(101))];
-    // One statement per lane in use: at most one holds room-0's first item, its later ones wait.
-    const running = batches.map((batch) => batch.items).flat();
-    expect(running).toContain(0);
-    expect(running).not.toContain(100);
-    expect(batches.length).toBeGreaterThan(1);
-    expect(batches.length).toBeLessThanOrEqual(20);
-    const first = batches.length;
-    for (const batch of batches) batch.finish();
+    const store = createBatcher(run, { maxInFlight: 8, maxBatch: 100, keyOf: byRoom });
+    const first = store(inRoom('a')(1));
+    const [second, third] = [store(inRoom('a')(2)), store(inRoom('a')(3))];
+    const other = store(inRoom('b')(4));
+    expect(batches.map((batch) => batch.items)).toEqual([[1], [4]]);
+    batches[1]!.finish();
+    await expect(other).resolves.toBe('stored 4');
+    expect(batches).toHaveLength(2);
+    batches[0]!.finish();
     await settled();
-    // room-0's later items left together once its first statement was done.
-    expect(batches.slice(first).find((batch) => batch.items.includes(100))?.items).toEqual(expect.arrayContaining([100, 101]));
-    for (const batch of batches.slice(first)) batch.finish();
-    await expect(Promise.all(answers)).resolves.toHaveLength(22);
+    expect(batches[2]!.items).toEqual([2, 3]);
+    batches[2]!.finish();
+    await expect(Promise.all([first, second, third])).resolves.toEqual(['stored 1', 'stored 2', 'stored 3']);
   });
 
-  it('never runs more statements at once than it has lanes', async () => {
+  it('leaves an item behind its key while taking later items of other keys', async () => {
     const { run, batches } = controlledRunner();
-    const store = createBatcher(run, { lanes: 3, maxBatch: 100, keyOf: byRoom });
+    const store = createBatcher(run, { maxInFlight: 2, maxBatch: 100, keyOf: byRoom });
+    void [store(inRoom('a')(1)), store(inRoom('b')(2)), store(inRoom('a')(3)), store(inRoom('c')(4)), store(inRoom('b')(5))];
+    expect(batches.map((batch) => batch.items)).toEqual([[1], [2]]);
+    batches[1]!.finish();
+    await settled();
+    expect(batches[2]!.items).toEqual([4, 5]);
+  });
+
+  it('never runs more statements at once than maxInFlight', async () => {
+    const { run, batches } = controlledRunner();
+    const store = createBatcher(run, { maxInFlight: 3, maxBatch: 100, keyOf: byRoom });
     void Array.from({ length: 50 }, (_, index) => store(inRoom(`room-${index}`)(index)));
-    expect(batches.length).toBeLessThanOrEqual(3);
-    expect(batches.map((batch) => batch.items).flat()).toHaveLength(batches.length);
+    expect(batches.map((batch) => batch.items)).toEqual([[0], [1], [2]]);
+    batches[0]!.finish();
+    await settled();
+    expect(batches).toHaveLength(4);
+    expect(batches[3]!.items).toEqual(Array.from({ length: 47 }, (_, index) => index + 3));
   });
 
   it('gives each item its own outcome: one refused item fails alone', async () => {
     const { run, batches } = controlledRunner();
-    const store = createBatcher(run, { lanes: 1, maxBatch: 10, keyOf: byRoom });
+    const store = createBatcher(run, { maxInFlight: 1, maxBatch: 10, keyOf: byRoom });
     const first = store(inRoom('a')(1));
     const [second, third] = [store(inRoom('a')(2)), store(inRoom('b')(3))];
     batches[0]!.finish();
@@ -93,7 +103,7 @@ describe('batcher', () => {
 
   it('fails every item of a batch that failed as a whole, and goes on with the next', async () => {
     const { run, batches } = controlledRunner();
-    const store = createBatcher(run, { lanes: 1, maxBatch: 10, keyOf: byRoom });
+    const store = createBatcher(run, { maxInFlight: 1, maxBatch: 10, keyOf: byRoom });
     const first = store(inRoom('a')(1));
     const later = store(inRoom('a')(2));
     batches[0]!.fail(new Error('connection lost'));

@@ -1,40 +1,39 @@
-// Group commit for one kind of write. Items are spread over `lanes` by a key (a send's room); each
-// lane runs one statement at a time, and what arrives in a lane while its statement runs waits, then
-// leaves together as one batch (up to `maxBatch` items), in arrival order.
-// - At a low rate an item finds its lane idle and leaves at once on its own, so a quiet server
+// Group commit for one kind of write. At most `maxInFlight` statements run at once; what arrives while
+// all of them are busy waits, then leaves together as one batch (up to `maxBatch` items).
+// - At a low rate an item finds a statement free and leaves at once on its own, so a quiet server
 //   answers as fast as it would without batching.
 // - Under load a batch costs one round trip and one commit for many items, which is what lets
 //   PostgreSQL (and this process's socket writes to it) keep up.
-// - Items with the same key never run in two statements at once: two batches of this instance never
-//   wait on each other's row locks (a room's), and a key's items are written in arrival order.
+// - Items with the same key (a send's room) are never in two running statements: this instance's
+//   statements never wait on each other's row locks, and a key's items are written in arrival order.
+//   An item whose key is being written waits for that statement, and only for it.
 
 /** Runs a batch; answers each item's outcome in the items' order. */
 export type RunBatch<T, R> = (items: T[]) => Promise<PromiseSettledResult<R>[]>;
 
 export interface BatcherOptions<T> {
   /** Statements running at once at most (each holds one pooled connection). */
-  readonly lanes: number;
+  readonly maxInFlight: number;
   /** Items in one batch at most. */
   readonly maxBatch: number;
-  /** Items with the same key go through the same lane. */
+  /** Items with the same key are never written by two statements at once. */
   readonly keyOf: (item: T) => string;
 }
 
 interface Waiting<T, R> {
   readonly item: T;
+  readonly key: string;
   readonly resolve: (result: R) => void;
   readonly reject: (error: unknown) => void;
 }
 
-interface Lane<T, R> {
-  readonly queue: Waiting<T, R>[];
-  running: boolean;
-}
-
 /** Answers one item's outcome when the batch that carried it has run. */
 export function createBatcher<T, R>(runBatch: RunBatch<T, R>, options: BatcherOptions<T>): (item: T) => Promise<R> {
-  const { maxBatch, keyOf } = options;
-  const lanes: Lane<T, R>[] = Array.from({ length: options.lanes }, () => ({ queue: [], running: false }));
+  const { maxInFlight, maxBatch, keyOf } = options;
+  let queue: Waiting<T, R>[] = [];
+  /** Keys in the statements running now. */
+  const writing = new Set<string>();
+  let inFlight = 0;
 
   const settle = (batch: Waiting<T, R>[], outcomes: PromiseSettledResult<R>[]) => {
     batch.forEach((waiting, index) => {
@@ -44,32 +43,45 @@ export function createBatcher<T, R>(runBatch: RunBatch<T, R>, options: BatcherOp
     });
   };
 
-  const drain = (lane: Lane<T, R>) => {
-    if (lane.running || lane.queue.length === 0) return;
-    lane.running = true;
-    const batch = lane.queue.splice(0, maxBatch);
+  /** The queued items whose keys are not being written, oldest first, up to maxBatch; the rest stay queued. */
+  const takeBatch = (): Waiting<T, R>[] => {
+    const batch: Waiting<T, R>[] = [];
+    const left: Waiting<T, R>[] = [];
+    for (const waiting of queue) {
+      if (batch.length < maxBatch && !writing.has(waiting.key)) batch.push(waiting);
+      else left.push(waiting);
+    }
+    queue = left;
+    return batch;
+  };
+
+  const run = (batch: Waiting<T, R>[]) => {
+    const keys = new Set(batch.map((waiting) => waiting.key));
+    for (const key of keys) writing.add(key);
+    inFlight += 1;
     runBatch(batch.map((waiting) => waiting.item))
       .then(
         (outcomes) => settle(batch, outcomes),
         (error: unknown) => batch.forEach((waiting) => waiting.reject(error)),
       )
       .finally(() => {
-        lane.running = false;
-        drain(lane);
+        for (const key of keys) writing.delete(key);
+        inFlight -= 1;
+        dispatch();
       });
+  };
+
+  const dispatch = () => {
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const batch = takeBatch();
+      if (batch.length === 0) return;
+      run(batch);
+    }
   };
 
   return (item) =>
     new Promise<R>((resolve, reject) => {
-      const lane = lanes[hash(keyOf(item)) % lanes.length]!;
-      lane.queue.push({ item, resolve, reject });
-      drain(lane);
+      queue.push({ item, key: keyOf(item), resolve, reject });
+      dispatch();
     });
-}
-
-/** FNV-1a: spreads keys (room ids) evenly over the lanes. */
-function hash(key: string): number {
-  let value = 0x811c9dc5;
-  for (let index = 0; index < key.length; index += 1) value = Math.imul(value ^ key.charCodeAt(index), 0x01000193);
-  return value >>> 0;
 }

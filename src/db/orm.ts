@@ -27,12 +27,13 @@ export interface Database {
 const POOL_SIZE = 10;
 /**
  * Sends hold at most this many of the pool's connections, leaving the rest to reads; a room's sends
- * share a lane (batcher.ts). Embedded PGlite has one connection, and runs statements with their values
- * inlined (prepared.ts), which the batch statement's arrays are not: there a send is stored alone.
+ * are written by one statement at a time (batcher.ts). Embedded PGlite has one connection, and runs
+ * statements with their values inlined (prepared.ts), which the batch statement's arrays are not:
+ * there a send is stored alone.
  */
 const roomOf = (message: NewMessage) => message.roomId;
-const BATCHED_SENDS = { lanes: POOL_SIZE - 2, maxBatch: 100, keyOf: roomOf };
-const UNBATCHED_SENDS = { lanes: 1, maxBatch: 1, keyOf: roomOf };
+const BATCHED_SENDS = { maxInFlight: POOL_SIZE - 2, maxBatch: 100, keyOf: roomOf };
+const UNBATCHED_SENDS = { maxInFlight: 1, maxBatch: 1, keyOf: roomOf };
 
 export async function createDatabase(config: Config): Promise<Database> {
   const embedded = config.databaseUrl === undefined ? await startEmbeddedPostgres(config.pgliteDir) : undefined;
