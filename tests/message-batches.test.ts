@@ -1,7 +1,9 @@
 // Sends stored together under load (one statement for several messages): each message gets what a
 // send of its own would have got, seqs stay gap-free in arrival order, and batches sharing rooms
 // wait on each other instead of deadlocking.
+import pg from 'pg';
 import { storeMessages, storeTogether, type NewMessage, type StoreResult } from '../src/db/messages-store.ts';
+import type { RunStatement } from '../src/db/prepared.ts';
 import { createRoom, sendMessage } from './helpers/chat.ts';
 import { describeWithPostgres } from './helpers/env.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
@@ -84,5 +86,33 @@ describeWithPostgres('sends stored together', () => {
       results.flatMap((result) => (result.outcome === 'stored' && result.message.roomId === room ? [result.message.seq] : [])).sort((a, b) => a - b);
     expect(seqsIn(first)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     expect(seqsIn(second)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+});
+
+describe('a batch of sends that fails as a whole', () => {
+  const sends: NewMessage[] = ['one', 'two'].map((content) => ({
+    roomId: '00000000-0000-4000-8000-000000000001', senderId: 'someone', senderName: null, content, clientMessageId: null,
+  }));
+  /** A statement runner that fails the batch statement with `error` and counts the statements run. */
+  const failing = (error: Error) => {
+    const statements: string[] = [];
+    const run: RunStatement = async (statement) => {
+      statements.push(statement.name);
+      throw error;
+    };
+    return { run, statements };
+  };
+
+  it('is stored send by send when PostgreSQL refused it, since it did not commit', async () => {
+    const { run, statements } = failing(new pg.DatabaseError('duplicate key value', 0, 'error'));
+    const results = await storeMessages(run, sends);
+    expect(statements).toEqual(['chat_store_messages', 'chat_store_message', 'chat_store_message']);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+  });
+
+  it('is not run again when its connection was lost, since it may have committed', async () => {
+    const { run, statements } = failing(new Error('Connection terminated unexpectedly'));
+    await expect(storeMessages(run, sends)).rejects.toThrow('Connection terminated unexpectedly');
+    expect(statements).toEqual(['chat_store_messages']);
   });
 });

@@ -2,7 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MessagePayload } from '../pubsub/topics.ts';
 import type { PreparedStatement, RunStatement } from './prepared.ts';
-import { isUniqueViolation, placeholders } from './sql-values.ts';
+import { isUniqueViolation, placeholders, refusedByServer } from './sql-values.ts';
 
 // createdAt is formatted by PostgreSQL as the payload's ISO-8601 string (UTC, milliseconds, as
 // Date#toISOString writes it): a page of history then parses and formats no dates in JavaScript.
@@ -125,14 +125,16 @@ export async function storeMessage(run: RunStatement, message: NewMessage): Prom
 
 /**
  * Stores several messages, answering for each what storeMessage would: together in one statement
- * (storeTogether) or, if that fails as a whole (two of them share a clientMessageId, or a concurrent
- * send took one), each on its own, which settles those races message by message.
+ * (storeTogether) or, if PostgreSQL refused that statement (two of them share a clientMessageId, or
+ * a concurrent send took one), each on its own, which settles those races message by message. A
+ * statement lost with its connection may have committed: it is not run again, its sends fail.
  */
 export async function storeMessages(run: RunStatement, messages: readonly NewMessage[]): Promise<PromiseSettledResult<StoreResult>[]> {
   if (messages.length === 1) return Promise.allSettled([storeMessage(run, messages[0]!)]);
   try {
     return (await storeTogether(run, messages)).map((value) => ({ status: 'fulfilled', value }));
-  } catch {
+  } catch (error) {
+    if (!refusedByServer(error)) throw error;
     return Promise.allSettled(messages.map((message) => storeMessage(run, message)));
   }
 }

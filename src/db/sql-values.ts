@@ -1,9 +1,18 @@
 // Small conversions at the SQL boundary, shared by the stores.
+import pg from 'pg';
 
 /** PostgreSQL's unique_violation, however the driver wrapped it. */
 export function isUniqueViolation(error: unknown): boolean {
   const candidate = error as { code?: unknown; cause?: { code?: unknown } } | null;
   return candidate?.code === '23505' || candidate?.cause?.code === '23505' || (error instanceof Error && error.name === 'UniqueConstraintViolationException');
+}
+
+/**
+ * PostgreSQL answered the statement with an error, so it did not commit (every hot statement runs
+ * alone, in a transaction of its own). A lost connection is not that: the statement may have committed.
+ */
+export function refusedByServer(error: unknown): boolean {
+  return error instanceof pg.DatabaseError;
 }
 
 export function toIso(value: Date | string): string {
