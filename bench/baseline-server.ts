@@ -1,7 +1,7 @@
 // The bench's point of comparison: a minimal `ws` chat server doing the service's durable work with
 // no GraphQL and no ORM. JSON frames: auth (the same JWT), subscribe to a room (membership checked),
-// send (the same one-statement seq bump + insert as src/db/messages-store.ts, on the baseline schema),
-// publish on Redis, and on each Redis message one pre-serialised frame to the room's sockets.
+// send (the service's own statements and group commit from src/db/, on the baseline schema's copy of
+// the tables), publish on Redis, and on each Redis message one pre-serialised frame to the room's sockets.
 // Also a history page (membership check + the same page query). Run by bench/run.ts as
 // `node bench/baseline-server.ts` with DATABASE_URL, REDIS_URL, JWT_SECRET, HOST, PORT.
 import { createServer } from 'node:http';
@@ -10,6 +10,9 @@ import { jwtVerify } from 'jose';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { WebSocketServer, WebSocket } from 'ws';
+import { createBatcher } from '../src/db/batcher.ts';
+import { SEND_BATCHING, storeMessages, type NewMessage } from '../src/db/messages-store.ts';
+import type { RunStatement } from '../src/db/prepared.ts';
 import { BASELINE_SCHEMA } from './baseline-schema.ts';
 
 const { DATABASE_URL, REDIS_URL, JWT_SECRET, HOST = '127.0.0.1', PORT = '0' } = process.env;
@@ -30,7 +33,6 @@ const channels = new Map<string, Promise<unknown>>();
 const COLUMNS = `id::text as id, room_id as "roomId", seq, sender_id as "senderId", sender_name as "senderName",
   content, client_message_id as "clientMessageId", created_at as "createdAt"`;
 type Row = { seq: number; createdAt: Date | string } & Record<string, unknown>;
-const serialise = (row: Row) => JSON.stringify({ ...row, createdAt: new Date(row.createdAt).toISOString() });
 
 subscriber.on('message', (channel: string, raw: string) => {
   const roomId = channel.slice(CHANNEL_PREFIX.length);
@@ -95,40 +97,17 @@ async function isMember(roomId: string, userId: string): Promise<boolean> {
   return rowCount === 1;
 }
 
-/** As storeMessage: one statement answers an earlier send with the same clientMessageId, or stores. */
+/** Named prepared statements on this pool, as the service runs its hot ones (src/db/prepared.ts). */
+const run: RunStatement = async (statement, values) => (await pool.query({ name: statement.name, text: statement.text, values: [...values] })).rows;
+/** The service's send statements and group commit, so that it stays the ceiling: sends waiting together are stored in one statement. */
+const store = createBatcher((messages: NewMessage[]) => storeMessages(run, messages), SEND_BATCHING);
+
 async function send(roomId: string, userId: string, userName: string | null, frame: Frame): Promise<number> {
   const clientMessageId = frame.clientMessageId ?? null;
-  const earlier = async () =>
-    (await query<Row>('baseline_earlier', `select ${COLUMNS} from messages where room_id = $1 and sender_id = $2 and client_message_id = $3`, [roomId, userId, clientMessageId])).rows[0];
-  let row: (Row & { duplicate: boolean }) | undefined;
-  try {
-    ({ rows: [row] } = await query<Row & { duplicate: boolean }>(
-      'baseline_store',
-      `with earlier as (
-         select ${COLUMNS} from messages where room_id = $1 and sender_id = $2 and client_message_id = $5
-       ), bumped as (
-         update rooms set last_seq = last_seq + 1, last_activity_at = now()
-         where id = $1 and not exists (select 1 from earlier)
-           and exists (select 1 from room_members where room_id = $1 and user_id = $2)
-         returning last_seq
-       ), stored as (
-         insert into messages (room_id, seq, sender_id, sender_name, content, client_message_id)
-         select $1, last_seq, $2, $3, $4, $5 from bumped
-         returning ${COLUMNS}
-       )
-       select false as duplicate, stored.* from stored union all select true as duplicate, earlier.* from earlier`,
-      [roomId, userId, userName, String(frame.content), clientMessageId],
-    ));
-  } catch (error) {
-    const found = clientMessageId !== null && (error as { code?: string }).code === '23505' ? await earlier() : undefined;
-    if (found) return found.seq;
-    throw error;
-  }
-  if (!row) throw new Error(`not a member of ${roomId}`);
-  if (row.duplicate) return row.seq;
-  const { duplicate: _duplicate, ...message } = row;
-  await publisher.publish(CHANNEL_PREFIX + roomId, serialise(message));
-  return row.seq;
+  const result = await store({ roomId, senderId: userId, senderName: userName, content: String(frame.content), clientMessageId });
+  if (result.outcome === 'not-a-member') throw new Error(`not a member of ${roomId}`);
+  if (result.outcome === 'stored') await publisher.publish(CHANNEL_PREFIX + roomId, JSON.stringify(result.message));
+  return result.message.seq;
 }
 
 function leave(socket: WebSocket, session: Session): void {

@@ -1,6 +1,7 @@
 // Messages in SQL: the atomic send (seq and insert in one statement) and the reads by seq.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MessagePayload } from '../pubsub/topics.ts';
+import type { BatcherOptions } from './batcher.ts';
 import type { PreparedStatement, RunStatement } from './prepared.ts';
 import { isUniqueViolation, placeholders, refusedByServer } from './sql-values.ts';
 
@@ -85,6 +86,12 @@ const inRange = (order: 'asc' | 'desc'): PreparedStatement => ({
   text: `select ${messageColumns()} from messages where room_id = $1 and seq > $2 and seq < $3 order by seq ${order} limit $4`,
 });
 const IN_RANGE = { oldest: inRange('asc'), newest: inRange('desc') } as const;
+
+/**
+ * How sends are batched (batcher.ts) on real PostgreSQL: at most 8 statements at once (of the pool's
+ * 10 connections, leaving the rest to reads), a room's sends written by one statement at a time.
+ */
+export const SEND_BATCHING: BatcherOptions<NewMessage> = { maxInFlight: 8, maxBatch: 100, keyOf: (message) => message.roomId };
 
 export interface NewMessage {
   roomId: string;

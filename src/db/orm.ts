@@ -6,7 +6,7 @@ import { migrationsList } from '../../migrations/index.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { entities } from './entities/index.ts';
 import { createBatcher } from './batcher.ts';
-import { storeMessages, type NewMessage, type StoreResult } from './messages-store.ts';
+import { SEND_BATCHING, storeMessages, type NewMessage, type StoreResult } from './messages-store.ts';
 import { createStatementRunner, type RunStatement } from './prepared.ts';
 
 export interface Database {
@@ -26,14 +26,10 @@ export interface Database {
 /** The pool's size on real PostgreSQL. */
 const POOL_SIZE = 10;
 /**
- * Sends hold at most this many of the pool's connections, leaving the rest to reads; a room's sends
- * are written by one statement at a time (batcher.ts). Embedded PGlite has one connection, and runs
- * statements with their values inlined (prepared.ts), which the batch statement's arrays are not:
- * there a send is stored alone.
+ * Embedded PGlite has one connection, and runs statements with their values inlined (prepared.ts),
+ * which the batch statement's arrays are not: there a send is stored alone.
  */
-const roomOf = (message: NewMessage) => message.roomId;
-const BATCHED_SENDS = { maxInFlight: POOL_SIZE - 2, maxBatch: 100, keyOf: roomOf };
-const UNBATCHED_SENDS = { maxInFlight: 1, maxBatch: 1, keyOf: roomOf };
+const UNBATCHED_SENDS = { ...SEND_BATCHING, maxInFlight: 1, maxBatch: 1 };
 
 export async function createDatabase(config: Config): Promise<Database> {
   const embedded = config.databaseUrl === undefined ? await startEmbeddedPostgres(config.pgliteDir) : undefined;
@@ -52,7 +48,7 @@ export async function createDatabase(config: Config): Promise<Database> {
     orm,
     embedded: embedded !== undefined,
     run,
-    storeMessage: createBatcher((messages) => storeMessages(run, messages), embedded ? UNBATCHED_SENDS : BATCHED_SENDS),
+    storeMessage: createBatcher((messages) => storeMessages(run, messages), embedded ? UNBATCHED_SENDS : SEND_BATCHING),
     async migrate() {
       return withMigrationLock(orm, embedded !== undefined, async () => {
         const applied = await orm.migrator.up();
