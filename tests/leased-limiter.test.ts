@@ -121,6 +121,40 @@ describe('leased rate limits', () => {
     expect(store.calls).toBeLessThan(30);
   });
 
+  it('a subject still acting in the last quarter of its lease gets the next one ahead: no action waits for the store', async () => {
+    const { clock, store, limiter } = setUp();
+    const instance = limiter();
+    const limit = { burst: 600, perSecond: 100 };
+    await takeMany(instance, 20, limit); // leases of 1, 2, 4, 8, then 16 of which 5 are used
+    expect(store.calls).toBe(5);
+    clock.now += LEASE_MS * 0.8;
+    const nearTheEnd = await instance.take('send', 'alice', limit);
+    // Answered from the running lease while the next one is still being taken.
+    expect(nearTheEnd.allowed).toBe(true);
+    expect(store.calls).toBe(6);
+    expect(store.inFlight).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.now += LEASE_MS * 0.3; // past the end of the lease of 16
+    const afterTheEnd = await takeMany(instance, 5, limit);
+    expect(afterTheEnd.every((decision) => decision.allowed)).toBe(true);
+    expect(store.calls).toBe(6);
+  });
+
+  it('two instances taking leases ahead never admit more than the bucket held and refilled', async () => {
+    const { clock, store, limiter } = setUp();
+    const [a, b] = [limiter(), limiter()];
+    const limit = { burst: 40, perSecond: 10 };
+    let allowed = 0;
+    for (let step = 0; step < 300; step++) {
+      clock.now += 10;
+      const decision = await (step % 3 === 0 ? b : a).take('send', 'alice', limit);
+      if (decision.allowed) allowed += 1;
+    }
+    expect(store.calls).toBeGreaterThan(2);
+    expect(allowed).toBeGreaterThan(40);
+    expect(allowed).toBeLessThanOrEqual(40 + 10 * 3);
+  });
+
   it('buckets are kept apart by operation and subject', async () => {
     const { store, limiter } = setUp();
     const instance = limiter();
