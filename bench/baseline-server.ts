@@ -12,7 +12,7 @@ import pg from 'pg';
 import { WebSocketServer, WebSocket } from 'ws';
 import { createBatcher } from '../src/db/batcher.ts';
 import { SEND_BATCHING, storeMessages, type NewMessage } from '../src/db/messages-store.ts';
-import type { RunStatement } from '../src/db/prepared.ts';
+import { runPrepared, type RunStatement } from '../src/db/prepared.ts';
 import { BASELINE_SCHEMA } from './baseline-schema.ts';
 
 const { DATABASE_URL, REDIS_URL, JWT_SECRET, HOST = '127.0.0.1', PORT = '0' } = process.env;
@@ -97,8 +97,8 @@ async function isMember(roomId: string, userId: string): Promise<boolean> {
   return rowCount === 1;
 }
 
-/** Named prepared statements on this pool, as the service runs its hot ones (src/db/prepared.ts). */
-const run: RunStatement = async (statement, values) => (await pool.query({ name: statement.name, text: statement.text, values: [...values] })).rows;
+/** Named prepared statements on this pool, as the service runs its hot ones. */
+const run: RunStatement = (statement, values) => runPrepared(pool, statement, values);
 /** The service's send statements and group commit, so that it stays the ceiling: sends waiting together are stored in one statement. */
 const store = createBatcher((messages: NewMessage[]) => storeMessages(run, messages), SEND_BATCHING);
 

@@ -5,7 +5,7 @@
 // work, no identity map): an operation that only runs them forks none.
 // They run outside any ORM transaction: a store uses them only where it runs one statement alone.
 import type { MikroORM, PostgreSqlConnection } from '@mikro-orm/postgresql';
-import type { QueryResultRow } from 'pg';
+import type { Pool, QueryResultRow } from 'pg';
 
 export interface PreparedStatement {
   /** Unique per text: pg prepares a name once per connection. */
@@ -39,9 +39,11 @@ export function createStatementRunner(orm: MikroORM, plainQueries: boolean): Run
     return <T extends QueryResultRow>(statement: PreparedStatement, values: readonly unknown[]) =>
       connection.execute<T[]>(...asPlainQuery(statement, values));
   }
-  return async <T extends QueryResultRow>(statement: PreparedStatement, values: readonly unknown[]) => {
-    const pool = await connection.getNativeClient();
-    const result = await pool.query<T>({ name: statement.name, text: statement.text, values: [...values] });
-    return result.rows;
-  };
+  return async (statement, values) => runPrepared(await connection.getNativeClient(), statement, values);
+}
+
+/** Runs a statement as a named prepared statement on a pg pool (the bench's baseline runs its own this way). */
+export async function runPrepared<T extends QueryResultRow>(pool: Pool, statement: PreparedStatement, values: readonly unknown[]): Promise<T[]> {
+  const result = await pool.query<T>({ name: statement.name, text: statement.text, values: [...values] });
+  return result.rows;
 }
