@@ -3,6 +3,7 @@
 // graphql-ws close codes, and the masking of unexpected errors in production.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSchema, findBreakingChanges } from 'graphql';
@@ -13,7 +14,7 @@ import { redisUrl } from './helpers/env.ts';
 import { expectData, graphqlHttp } from './helpers/http.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { createUser, uniqueUserId, type TestUser } from './helpers/tokens.ts';
-import { rawSocket, withTimeout, sendFrame, waitForFrame } from './helpers/ws.ts';
+import { rawSocket, withTimeout, sendFrame, waitForFrame, type Frame } from './helpers/ws.ts';
 
 let server: TestServer;
 let alice: TestUser;
@@ -271,6 +272,40 @@ describe('WebSocket protocol (graphql-transport-ws)', () => {
     const roomId = (await createRoom(server, alice, [bob.id, uniqueUserId('carol')])).room.id;
     const raw = track(await liveSubscription(roomId));
     subscribe(raw, 'live', MESSAGE_ADDED, { roomId });
+    expect(await closeCode(raw, '4409')).toBe(4409);
+  });
+
+  it('answers a query or mutation sent again (its text already validated) with the same frames as the first time', async () => {
+    const roomId = (await createRoom(server, alice, [bob.id, uniqueUserId('carol')])).room.id;
+    const raw = track(await openAcknowledged());
+    const framesFor = async (id: string) => {
+      await waitForFrame(raw, (message) => message.id === id && message.type === 'complete', `${id} to complete`);
+      return (raw.messages as Frame[]).filter((message) => message.id === id).map(({ id: _id, ...frame }) => frame);
+    };
+    const ME = '{ me { id name } }';
+    const EMPTY_SEND = 'mutation($roomId: ID!) { sendMessage(roomId: $roomId, content: "") { id } }';
+    for (const id of ['me-1', 'me-2']) subscribe(raw, id, ME);
+    const [first, second] = [await framesFor('me-1'), await framesFor('me-2')];
+    expect(first).toEqual([{ type: 'next', payload: { data: { me: { id: alice.id, name: alice.name } } } }, { type: 'complete' }]);
+    expect(second).toEqual(first);
+    // Refused for bad input: the same error, code and all, on the second run.
+    subscribe(raw, 'empty-1', EMPTY_SEND, { roomId });
+    const refused = await framesFor('empty-1');
+    subscribe(raw, 'empty-2', EMPTY_SEND, { roomId });
+    expect(await framesFor('empty-2')).toEqual(refused);
+    expect(refused[0]).toMatchObject({ type: 'next', payload: { errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] } });
+  });
+
+  it('closes with 4409 a query whose id is still running, however often its text was sent before', async () => {
+    const raw = track(await openAcknowledged());
+    subscribe(raw, 'warm', '{ me { id } }');
+    await waitForFrame(raw, (message) => message.id === 'warm' && message.type === 'complete', 'the first query to complete');
+    // Both frames in one TCP write: the server reads the second while the first is running.
+    const tcp = (raw.socket as unknown as { _socket: Socket })._socket;
+    tcp.cork();
+    subscribe(raw, 'twice', '{ me { id } }');
+    subscribe(raw, 'twice', '{ me { id } }');
+    tcp.uncork();
     expect(await closeCode(raw, '4409')).toBe(4409);
   });
 

@@ -249,6 +249,10 @@ describe('frame size, operations per socket and sockets per user', () => {
     const roomId = (await createRoom(server, alice, [bob.id])).room.id;
     await sendMessage(server, alice, roomId, 'the first message');
     const raw = await openAcknowledged(server, alice);
+    // A query answered once below the limit: the same text over it is refused all the same.
+    const ME = '{ me { id } }';
+    sendFrame(raw, { id: 'me', type: 'subscribe', payload: { query: ME } });
+    await waitForFrame(raw, (message) => message.id === 'me' && message.type === 'complete', 'the query below the limit');
     // afterSeq 0 replays seq 1 at once: an accepted subscription proves itself with a `next`.
     const subscribe = (id: string) => sendFrame(raw, { id, type: 'subscribe', payload: { query: MESSAGE_ADDED, variables: { roomId, afterSeq: 0 } } });
     const replayed = (id: string) => waitForFrame(raw, (message) => message.id === id && message.type === 'next', `the replay on subscription ${id}`);
@@ -263,6 +267,10 @@ describe('frame size, operations per socket and sockets per user', () => {
     expect(refusal.payload).toEqual([
       expect.objectContaining({ message: expect.stringContaining(`At most ${MAX_OPERATIONS} operations`), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
     ]);
+
+    sendFrame(raw, { id: 'over-query', type: 'subscribe', payload: { query: ME } });
+    const queryRefusal = await waitForFrame(raw, (message) => message.id === 'over-query', 'the answer to the query over the limit');
+    expect(queryRefusal).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
 
     // The socket and its subscriptions go on; completing one makes room for another.
     await sendMessage(server, bob, roomId, 'the second message');

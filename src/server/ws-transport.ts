@@ -31,9 +31,14 @@ const KEEP_ALIVE_MS = 12_000;
 export function serveGraphqlWs(
   wss: WebSocketServer,
   server: Server<SocketExtra>,
-  options: { maxBufferedBytes: number; logger: Logger },
+  options: {
+    maxBufferedBytes: number;
+    logger: Logger;
+    /** Takes a message before graphql-ws does (direct-answers.ts); what it leaves goes to graphql-ws. */
+    answerDirectly?: (text: string, extra: SocketExtra) => Promise<void> | undefined;
+  },
 ): void {
-  const { maxBufferedBytes, logger } = options;
+  const { maxBufferedBytes, logger, answerDirectly } = options;
   // One timer for every socket: each is pinged in turn, and one that answered nothing since the last
   // round is gone. A closing socket is left to ws's close timeout, so a slow consumer can read its 1008.
   const answered = new WeakSet<WebSocket>();
@@ -89,6 +94,7 @@ export function serveGraphqlWs(
       socket.send(data, { binary: false });
     };
 
+    const extra: SocketExtra = { socket, handshake: { url: request.url, headers: { authorization: request.headers.authorization } }, send };
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -100,13 +106,14 @@ export function serveGraphqlWs(
             if (ended) return;
             // CONTRACT.md: a binary frame is not a valid message (graphql-ws would read it as text).
             if (isBinary) return socket.close(CloseCode.BadRequest, 'Binary frames are not accepted');
-            handle(String(data)).catch((error: unknown) => {
+            const text = String(data);
+            (answerDirectly?.(text, extra) ?? handle(text)).catch((error: unknown) => {
               logger.error({ err: error }, 'a socket message could not be handled');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             });
           }),
       },
-      { socket, handshake: { url: request.url, headers: { authorization: request.headers.authorization } }, send },
+      extra,
     );
     socket.once('close', (code, reason) => end(code, String(reason)));
   });
