@@ -109,10 +109,17 @@ export async function runStep(fleet: Fleet, step: number, rate: number, plan: La
   };
 }
 
-/** Every rate in turn, stopping after one that saturates the system. */
-export async function runLadder(fleet: Fleet, plan: LadderPlan, serverPid: number, log: (line: string) => void): Promise<LadderResult> {
+/** Every rate in turn, stopping after one that saturates the system; `takeTurn` resolves when a step may start. */
+export async function runLadder(
+  fleet: Fleet,
+  plan: LadderPlan,
+  serverPid: number,
+  log: (line: string) => void,
+  takeTurn: (step: number) => Promise<void>,
+): Promise<LadderResult> {
   const steps: StepResult[] = [];
   for (const [index, rate] of plan.rates.entries()) {
+    await takeTurn(index + 1);
     const result = await runStep(fleet, index + 1, rate, plan, serverPid);
     steps.push(result);
     log(

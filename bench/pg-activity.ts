@@ -13,12 +13,21 @@ export interface PgActivity {
 
 const EVERY_MS = 100;
 
-export function samplePgActivity(pool: pg.Pool, database: string): { stop(): Promise<PgActivity> } {
+export interface PgActivitySampler {
+  /** Samples taken while paused are not counted: the other system's turn (turns.ts). */
+  pause(): void;
+  resume(): void;
+  stop(): Promise<PgActivity>;
+}
+
+export function samplePgActivity(pool: pg.Pool, database: string): PgActivitySampler {
   const counts = new Map<string, number>();
   let samples = 0;
   let active = 0;
+  let paused = false;
   let sampling: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
+    if (paused) return;
     sampling = pool
       .query<{ wait: string; n: number }>(
         `select coalesce(wait_event_type || ':' || wait_event, 'running') as wait, count(*)::int as n
@@ -35,6 +44,8 @@ export function samplePgActivity(pool: pg.Pool, database: string): { stop(): Pro
       .catch(() => undefined);
   }, EVERY_MS);
   return {
+    pause: () => (paused = true),
+    resume: () => (paused = false),
     async stop() {
       clearInterval(timer);
       await sampling;

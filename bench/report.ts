@@ -5,7 +5,7 @@ import type { LatencySummary } from './latency.ts';
 import type { LadderResult, StepResult } from './open-loop.ts';
 import type { PgActivity } from './pg-activity.ts';
 import type { CpuWindow } from './proc-stats.ts';
-import type { Plan, ScenarioName, SystemName } from './spec.ts';
+import { SYSTEMS, type Plan, type ScenarioName, type SystemName } from './spec.ts';
 
 export interface ScenarioResult {
   description: string;
@@ -166,17 +166,19 @@ export function printReport(run: RunResult): string {
   const out: string[] = [`== bench ${run.quick ? '--quick ' : ''}${run.startedAt} (ratio = service ÷ baseline)`];
   for (const [name, entry] of Object.entries(run.scenarios) as [ScenarioName, ScenarioResult][]) {
     const { service, baseline } = entry.systems;
+    // In SYSTEMS order, whichever system finished first.
+    const systems = SYSTEMS.flatMap((system) => (entry.systems[system] ? [[system, entry.systems[system]] as const] : []));
     out.push(`\n-- ${name}: ${entry.description}`);
-    for (const [system, value] of Object.entries(entry.systems)) {
+    for (const [system, value] of systems) {
       if (value?.error) out.push(`${system} FAILED: ${value.error}`);
       if (Array.isArray(value?.serverWarnings)) out.push(`${system} logged warnings: ${value.serverWarnings.length} (see the JSON)`);
     }
     if (name === 'direct' || name === 'group') out.push(ladderReport(run.plan[name].rates, as<Ladder>(service), as<Ladder>(baseline)));
     if (name === 'idle') out.push(idleReport(as<Record<string, number>>(service), as<Record<string, number>>(baseline)));
     if (name === 'history') out.push(historyReport(entry.seed, as<History>(service), as<History>(baseline)));
-    const machine = Object.entries(entry.systems).map(([system, value]) => `${system} ${busy(value).map((pct) => `${pct}%`).join(' ')}`);
+    const machine = systems.map(([system, value]) => `${system} ${busy(value).map((pct) => `${pct}%`).join(' ')}`);
     out.push(`machine busy (all cores, everyone) while measuring: ${machine.join('; ')}`);
-    for (const [system, value] of Object.entries(entry.systems)) {
+    for (const [system, value] of systems) {
       const activity = as<PgActivity>(value?.postgres);
       if (!activity) continue;
       const waits = Object.entries(activity.waits).slice(0, 4).map(([wait, pct]) => `${wait} ${pct}%`);

@@ -1,7 +1,8 @@
 // npm run bench [-- --quick] [--only=direct,group,idle,history] [--idle-sockets=N] [--profile] [--service-node-flags="..."]
-// Creates a database of its own, then for each scenario: seeds it, and for the service and then the
-// baseline starts the system (core 0), drives it with the load generator (core 1) and stops it
-// (--quick starts each system once and runs every scenario on it).
+// Creates a database of its own, then for each scenario: seeds it, starts both systems (core 0), drives
+// them with the load generator (core 1) and stops them (--quick starts each system once and runs every
+// scenario on it). A ladder's steps run on the two systems in turn (turns.ts); the other scenarios on
+// the service, then on the baseline.
 // Prints the table and writes bench/results/<timestamp>.json; the database is dropped at the end.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { printReport, writeResults, type RunResult } from './report.ts';
 import { scenarios } from './scenarios/index.ts';
 import { SCENARIOS, SYSTEMS, type LoadSpec, type ScenarioName, type SystemName } from './spec.ts';
 import { startTarget, tasksetAvailable, type Target } from './targets.ts';
+import { Turns } from './turns.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -106,7 +108,7 @@ try {
         console.log(`\n${name}: ${description}: seeding`);
         result.scenarios[name] = { description, seed: await scenarios[name].seed(pool, tag, plan), systems: {} };
       }
-      for (const system of SYSTEMS) await measure(system, session, database.url, pool, database.name);
+      await measureSession(session, database.url, pool, database.name);
     }
   } finally {
     await pool.end();
@@ -131,46 +133,92 @@ if (failed.length) {
   process.exitCode = 1;
 }
 
-/** Starts the system once for the scenarios of a session and drives each in turn. */
-async function measure(system: SystemName, session: ScenarioName[], databaseUrl: string, pool: pg.Pool, databaseName: string): Promise<void> {
+/**
+ * Starts both systems for the scenarios of a session. A ladder (direct, group) runs on both step by
+ * step in turn (turns.ts); any other scenario runs on the service, then on the baseline, while the
+ * other system waits idle.
+ */
+async function measureSession(session: ScenarioName[], databaseUrl: string, pool: pg.Pool, databaseName: string): Promise<void> {
   if (interrupted.signal.aborted) return;
-  const record = (scenario: ScenarioName, figures: Record<string, unknown>) => (result.scenarios[scenario]!.systems[system] = figures);
-  let target: Target;
+  const targets = new Map<SystemName, Target>();
+  try {
+    for (const system of SYSTEMS) {
+      const target = await start(system, session, databaseUrl);
+      if (target) targets.set(system, target);
+    }
+    for (const scenario of session) {
+      if (interrupted.signal.aborted) break;
+      const present = [...targets];
+      if (!scenarios[scenario].inTurns) {
+        for (const [system, target] of present) await drive(system, scenario, target, pool, databaseName);
+        continue;
+      }
+      const turns = new Turns(present.map(([system]) => system));
+      const drives: Promise<void>[] = [];
+      for (const [system, target] of present) {
+        drives.push(drive(system, scenario, target, pool, databaseName, turns).finally(() => turns.leave(system)));
+        // One fleet connects at a time: the next generator starts once this one waits for its first step.
+        await turns.ready(system);
+      }
+      await Promise.all(drives);
+    }
+  } finally {
+    await Promise.all([...targets.values()].map((target) => target.stop()));
+    for (const [system, target] of targets) {
+      running.delete(target);
+      const warnings = serverWarnings(target.output());
+      if (!warnings.length) continue;
+      console.warn(`  the ${system} logged ${warnings.length} warnings or errors, the first: ${warnings[0]}`);
+      for (const scenario of session) {
+        const figures = result.scenarios[scenario]!.systems[system];
+        if (figures) figures.serverWarnings = warnings.slice(0, 20);
+      }
+    }
+  }
+}
+
+function record(scenario: ScenarioName, system: SystemName, figures: Record<string, unknown>): void {
+  result.scenarios[scenario]!.systems[system] = figures;
+}
+
+/** The system started for a session (core 0), or undefined (recorded as each scenario's error) when it did not start. */
+async function start(system: SystemName, session: ScenarioName[], databaseUrl: string): Promise<Target | undefined> {
   try {
     const nodeFlags = [
       ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}${system}`] : []),
       ...(system === 'service' ? serviceNodeFlags : []),
     ];
-    target = await startTarget(system, envFor(system, databaseUrl), cores.server, nodeFlags);
+    const target = await startTarget(system, envFor(system, databaseUrl), cores.server, nodeFlags);
+    running.add(target);
+    return target;
   } catch (error) {
     console.error(`  ${system} did not start: ${(error as Error).message}`);
-    for (const scenario of session) record(scenario, { error: `did not start: ${(error as Error).message.split('\n')[0]}` });
-    return;
+    for (const scenario of session) record(scenario, system, { error: `did not start: ${(error as Error).message.split('\n')[0]}` });
+    return undefined;
   }
-  running.add(target);
+}
+
+/** Drives one scenario on one system with the load generator (core 1); with `turns`, each step waits for its turn. */
+async function drive(system: SystemName, scenario: ScenarioName, target: Target, pool: pg.Pool, databaseName: string, turns?: Turns): Promise<void> {
+  if (interrupted.signal.aborted) return;
+  console.log(`  ${scenario} on the ${system}${turns ? ', step by step in turn with the other system' : ''}`);
+  const spec: LoadSpec = { system, scenario, wsUrl: target.wsUrl, serverPid: target.pid, secret, tag, plan };
+  // PostgreSQL is sampled for this system's own steps only.
+  const activity = samplePgActivity(pool, databaseName);
+  const takeTurn =
+    turns &&
+    (async (step: number) => {
+      activity.pause();
+      await turns.take(system, step);
+      activity.resume();
+    });
   try {
-    for (const scenario of session) {
-      if (interrupted.signal.aborted) break;
-      console.log(`  ${scenario} on the ${system}`);
-      const spec: LoadSpec = { system, scenario, wsUrl: target.wsUrl, serverPid: target.pid, secret, tag, plan };
-      const activity = samplePgActivity(pool, databaseName);
-      try {
-        const figures = await runGenerator(spec, cores.generator, quick ? 60 : 900, interrupted.signal);
-        record(scenario, { ...figures, postgres: await activity.stop() });
-      } catch (error) {
-        await activity.stop();
-        console.error(`  ${system} ${scenario} failed: ${(error as Error).message}\n${target.output().slice(-2_000)}`);
-        record(scenario, { error: (error as Error).message });
-      }
-    }
-  } finally {
-    await target.stop();
-    running.delete(target);
-  }
-  const warnings = serverWarnings(target.output());
-  if (warnings.length) {
-    console.warn(`  the ${system} logged ${warnings.length} warnings or errors, the first: ${warnings[0]}`);
-    for (const scenario of session) result.scenarios[scenario]!.systems[system]!.serverWarnings = warnings.slice(0, 20);
+    const figures = await runGenerator(spec, cores.generator, quick ? 120 : 1800, interrupted.signal, takeTurn);
+    record(scenario, system, { ...figures, postgres: await activity.stop() });
+  } catch (error) {
+    await activity.stop();
+    console.error(`  ${system} ${scenario} failed: ${(error as Error).message}\n${target.output().slice(-2_000)}`);
+    record(scenario, system, { error: (error as Error).message });
   }
 }
 

@@ -68,6 +68,8 @@ export interface LoadSpec {
   /** Per run: keeps room ids, user ids and Redis channels apart from any other run. */
   tag: string;
   plan: Plan;
+  /** The generator asks run.ts for a turn before each step of a ladder (turns.ts). */
+  turns?: boolean;
 }
 
 /** A room a scenario seeds in both systems' tables before driving them. */

@@ -12,14 +12,15 @@ export const direct: Scenario = {
     for (const schema of SCHEMAS) await seedRooms(pool, schema, directRooms(tag, 'direct', plan.direct.rooms));
     return {};
   },
-  async drive(spec, log) {
+  inTurns: true,
+  async drive(spec, log, takeTurn) {
     const plan = spec.plan.direct;
     const started = performance.now();
     const fleet = await connectFleet(spec, directRooms(spec.tag, 'direct', plan.rooms));
     const connectMs = Math.round(performance.now() - started);
     const warm = await warmUp(fleet);
     log(`${fleet.members.length} sockets connected in ${connectMs} ms, subscriptions live after ${warm.ms} ms`);
-    const ladder = await runLadder(fleet, plan, spec.serverPid, log);
+    const ladder = await runLadder(fleet, plan, spec.serverPid, log, takeTurn);
     const subscriptionFailures = fleet.subscriptionFailures();
     await fleet.close();
     return { sockets: fleet.members.length, connectMs, warmUpMs: warm.ms, subscriptionFailures, ...ladder };

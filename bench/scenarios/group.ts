@@ -17,14 +17,15 @@ export const group: Scenario = {
     for (const schema of SCHEMAS) await seedRooms(pool, schema, [groupRoom(tag, plan.group.members)]);
     return {};
   },
-  async drive(spec, log) {
+  inTurns: true,
+  async drive(spec, log, takeTurn) {
     const plan = spec.plan.group;
     const started = performance.now();
     const fleet = await connectFleet(spec, [groupRoom(spec.tag, plan.members)]);
     const connectMs = Math.round(performance.now() - started);
     const warm = await warmUp(fleet);
     log(`${fleet.members.length} sockets connected in ${connectMs} ms, subscriptions live after ${warm.ms} ms`);
-    const ladder = await runLadder(fleet, plan, spec.serverPid, log);
+    const ladder = await runLadder(fleet, plan, spec.serverPid, log, takeTurn);
     const subscriptionFailures = fleet.subscriptionFailures();
     await fleet.close();
     return { sockets: fleet.members.length, connectMs, warmUpMs: warm.ms, subscriptionFailures, ...ladder };

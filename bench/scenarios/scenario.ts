@@ -8,8 +8,10 @@ export interface Scenario {
   describe(plan: Plan): string;
   /** Seeds the service's tables (schema public) and the baseline's; returns what the report should show. */
   seed(pool: pg.Pool, tag: string, plan: Plan): Promise<Record<string, unknown>>;
-  /** Runs in the generator process against spec.system; returns the figures (JSON). */
-  drive(spec: LoadSpec, log: (line: string) => void): Promise<Record<string, unknown>>;
+  /** Runs in the generator process against spec.system; returns the figures (JSON). A ladder takes a turn before each step. */
+  drive(spec: LoadSpec, log: (line: string) => void, takeTurn: (step: number) => Promise<void>): Promise<Record<string, unknown>>;
+  /** Its steps run in turn with the other system's (turns.ts). */
+  readonly inTurns?: boolean;
 }
 
 export const SCHEMAS = ['public', 'baseline'] as const;
