@@ -18,8 +18,8 @@ import { BASELINE_SCHEMA } from './baseline-schema.ts';
 const { DATABASE_URL, REDIS_URL, JWT_SECRET, HOST = '127.0.0.1', PORT = '0' } = process.env;
 if (!DATABASE_URL || !REDIS_URL || !JWT_SECRET) throw new Error('DATABASE_URL, REDIS_URL and JWT_SECRET are required');
 
-/** The service's pool size (src/db/orm.ts). */
-const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10, options: `-c search_path=${BASELINE_SCHEMA}` });
+/** The service's pool (src/db/orm.ts): 10 connections, kept open through quiet spells. */
+const pool = new pg.Pool({ connectionString: DATABASE_URL, min: 10, max: 10, options: `-c search_path=${BASELINE_SCHEMA}` });
 const publisher = new Redis(REDIS_URL);
 const subscriber = new Redis(REDIS_URL);
 const key = new TextEncoder().encode(JWT_SECRET);

@@ -23,7 +23,12 @@ export interface Database {
   stop(): Promise<void>;
 }
 
-/** The pool's size on real PostgreSQL. */
+/**
+ * The pool's size on real PostgreSQL. Its connections are kept open (min = max): pg-pool closes a
+ * connection idle for 10 s above `min`, and a pool emptied by a quiet spell opened, authenticated and
+ * re-prepared its statements on up to 10 new connections under the next burst, while sends queued
+ * behind them (a p99 of 160 to 180 ms in a 2000/s step after 30 s of quiet, 20 to 90 ms otherwise).
+ */
 const POOL_SIZE = 10;
 /**
  * Embedded PGlite has one connection, and runs statements with their values inlined (prepared.ts),
@@ -39,7 +44,7 @@ export async function createDatabase(config: Config): Promise<Database> {
     extensions: [Migrator],
     migrations: { migrationsList, snapshot: false, silent: true },
     // PGlite serves one session; every transaction must then run on that one connection.
-    pool: embedded ? { min: 1, max: 1 } : { min: 0, max: POOL_SIZE },
+    pool: embedded ? { min: 1, max: 1 } : { min: POOL_SIZE, max: POOL_SIZE },
     debug: false,
     allowGlobalContext: false,
   });
