@@ -5,9 +5,8 @@
 // there (1008 over the limit), and the socket is closed with 4401 when the token expires. An
 // operation's text is parsed and validated through Yoga's envelop, as HTTP ones are, the first time
 // it is seen (validated-documents.ts); its context comes from the same factory as HTTP's. Queries
-// and mutations then run compiled (socket-execution.ts); once their text is validated, they skip
-// graphql-ws's per-operation machinery (direct-answers.ts). A subscription's events go straight to
-// the socket (live-delivery.ts). A socket runs a bounded number of operations at once.
+// and mutations then run compiled (socket-execution.ts), and a subscription's events go straight
+// to the socket (live-delivery.ts). A socket runs a bounded number of operations at once.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
@@ -23,7 +22,6 @@ import { tokenFromSocket } from '../auth/token-sources.ts';
 import { DomainError } from '../errors.ts';
 import { CompiledOperations } from './compiled-operations.ts';
 import type { InitialContext, SocketSession } from './context-factory.ts';
-import { createDirectAnswers, type AcknowledgedSocket } from './direct-answers.ts';
 import { LiveDelivery, type SocketDelivery } from './live-delivery.ts';
 import type { FinishErrors } from './shared-results.ts';
 import { createSocketExecute, type SocketExecute } from './socket-execution.ts';
@@ -73,21 +71,13 @@ export function attachGraphqlWebSocket(options: {
   const { yoga, authenticate, logger, limits } = options;
   // ws refuses a frame over maxPayload before buffering all of it, closing the socket with 1009.
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.webSocket.maxFrameBytes, handleProtocols });
-  const sessions = new WeakMap<WebSocket, AcknowledgedSocket & { expiry?: NodeJS.Timeout }>();
+  const sessions = new WeakMap<WebSocket, SocketSession & { expiry?: NodeJS.Timeout }>();
   const userSockets = new SocketsPerUser<WebSocket>(limits.webSocket.maxSocketsPerUser);
   const { schema } = yoga.getEnveloped();
   const compiled = new CompiledOperations(schema);
   const live = new LiveDelivery(options.finishErrors, compiled);
   const executeCompiled = createSocketExecute(compiled, options.finishErrors);
   const validated = new ValidatedDocuments(VALIDATED_DOCUMENTS);
-  const answerDirectly = createDirectAnswers({
-    schema,
-    socketOf: (extra) => sessions.get(extra.socket),
-    validatedDocument: (query) => validated.get(query),
-    context: (socketSession) => options.context({ socketSession }),
-    execute: executeCompiled,
-    maxOperations: limits.webSocket.maxSubscriptionsPerSocket,
-  });
 
   const admit = createUpgradeGate({
     endpoint: yoga.graphqlEndpoint,
@@ -142,10 +132,9 @@ export function attachGraphqlWebSocket(options: {
           );
           return false;
         }
-        const session: SocketSession = { viewer, id: randomUUID() };
-        const acknowledged: AcknowledgedSocket & { expiry?: NodeJS.Timeout } = { session, protocol: ctx };
-        sessions.set(socket, acknowledged);
-        if (viewer.expiresAt !== undefined) closeWhenExpired(socket, acknowledged, viewer.expiresAt);
+        const session: SocketSession & { expiry?: NodeJS.Timeout } = { viewer, id: randomUUID() };
+        sessions.set(socket, session);
+        if (viewer.expiresAt !== undefined) closeWhenExpired(socket, session, viewer.expiresAt);
         return true;
       } catch (error) {
         if (error instanceof DomainError) {
@@ -158,7 +147,7 @@ export function attachGraphqlWebSocket(options: {
       }
     },
     onSubscribe: async (ctx, id, payload) => {
-      const session = sessions.get(ctx.extra.socket)?.session;
+      const session = sessions.get(ctx.extra.socket);
       if (!session) return [new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
       const overLimit = operationsOverLimit(ctx.subscriptions, limits.webSocket.maxSubscriptionsPerSocket);
       if (overLimit) return [overLimit];
@@ -189,14 +178,14 @@ export function attachGraphqlWebSocket(options: {
       return args;
     },
     onClose: (ctx) => {
-      const acknowledged = sessions.get(ctx.extra.socket);
-      if (!acknowledged) return;
-      clearTimeout(acknowledged.expiry);
-      userSockets.release(acknowledged.session.viewer.id, ctx.extra.socket);
+      const session = sessions.get(ctx.extra.socket);
+      if (!session) return;
+      clearTimeout(session.expiry);
+      userSockets.release(session.viewer.id, ctx.extra.socket);
       sessions.delete(ctx.extra.socket);
     },
   });
-  serveGraphqlWs(wss, graphqlWs, { maxBufferedBytes: limits.webSocket.maxBufferedBytes, logger, answerDirectly });
+  serveGraphqlWs(wss, graphqlWs, { maxBufferedBytes: limits.webSocket.maxBufferedBytes, logger });
 
   return {
     sockets: wss.clients,

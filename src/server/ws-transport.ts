@@ -31,14 +31,9 @@ const KEEP_ALIVE_MS = 12_000;
 export function serveGraphqlWs(
   wss: WebSocketServer,
   server: Server<SocketExtra>,
-  options: {
-    maxBufferedBytes: number;
-    logger: Logger;
-    /** Takes a message before graphql-ws does (direct-answers.ts); what it leaves goes to graphql-ws. */
-    answerDirectly?: (text: string, extra: SocketExtra) => Promise<void> | undefined;
-  },
+  options: { maxBufferedBytes: number; logger: Logger },
 ): void {
-  const { maxBufferedBytes, logger, answerDirectly } = options;
+  const { maxBufferedBytes, logger } = options;
   // One timer for every socket: each is pinged in turn, and one that answered nothing since the last
   // round is gone. A closing socket is left to ws's close timeout, so a slow consumer can read its 1008.
   const answered = new WeakSet<WebSocket>();
@@ -94,7 +89,6 @@ export function serveGraphqlWs(
       socket.send(data, { binary: false });
     };
 
-    const extra: SocketExtra = { socket, handshake: { url: request.url, headers: { authorization: request.headers.authorization } }, send };
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -106,14 +100,13 @@ export function serveGraphqlWs(
             if (ended) return;
             // CONTRACT.md: a binary frame is not a valid message (graphql-ws would read it as text).
             if (isBinary) return socket.close(CloseCode.BadRequest, 'Binary frames are not accepted');
-            const text = String(data);
-            (answerDirectly?.(text, extra) ?? handle(text)).catch((error: unknown) => {
+            handle(String(data)).catch((error: unknown) => {
               logger.error({ err: error }, 'a socket message could not be handled');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             });
           }),
       },
-      extra,
+      { socket, handshake: { url: request.url, headers: { authorization: request.headers.authorization } }, send },
     );
     socket.once('close', (code, reason) => end(code, String(reason)));
   });
