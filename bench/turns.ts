@@ -1,10 +1,13 @@
 // The two systems' ladders run step by step in turn, not one ladder after the other: the service at
-// 2000/s, then the baseline at 2000/s, then the baseline at 4000/s, then the service at 4000/s, and so
-// on. This machine's speed drifts over minutes (PostgreSQL's commit latency, other tenants of the host):
-// run a minute and a half apart, the two steps a ratio compares could meet different machines; in
-// turn, they are seconds apart. The order alternates per step (ABBA), so that neither system always
-// goes first. Each system's generator asks for a turn before each of its steps (load.ts); a system
-// whose ladder ended (or whose generator failed) leaves, and the other goes on alone.
+// 250/s, then the baseline at 250/s, then the service at 500/s, and so on. This machine's speed drifts
+// over minutes (PostgreSQL's commit latency, other tenants of the host): run a minute and a half
+// apart, the two steps a ratio compares could meet different machines; in turn, they are seconds
+// apart. The order is the same at every step, so that each system's step comes after one step of the
+// other's, and each has been as long at rest (an ABBA order made the second system of one step the
+// first of the next, so that one system started every other step after two of the other's, 30 s at
+// rest, and what cools in 30 s then told against it). Each system's generator asks for a turn before
+// each of its steps (load.ts); a system whose ladder ended (or whose generator failed) leaves, and the
+// other goes on alone.
 import type { SystemName } from './spec.ts';
 
 interface Waiting {
@@ -49,21 +52,16 @@ export class Turns {
     this.#grant();
   }
 
-  /** The turn goes out once every system still present is waiting: the lowest step first, in this step's order. */
+  /** The turn goes out once every system still present is waiting: the lowest step first, in the systems' order. */
   #grant(): void {
     if (this.#running !== undefined) return;
     if ([...this.#present].some((system) => !this.#waiting.has(system))) return;
-    const next = [...this.#waiting].sort(([a, first], [b, second]) => first.step - second.step || this.#rank(a, first.step) - this.#rank(b, first.step))[0];
+    const rank = (system: SystemName) => this.#systems.indexOf(system);
+    const next = [...this.#waiting].sort(([a, first], [b, second]) => first.step - second.step || rank(a) - rank(b))[0];
     if (!next) return;
     const [system, { go }] = next;
     this.#waiting.delete(system);
     this.#running = system;
     go();
-  }
-
-  /** The systems' order at `step`: as given at odd steps, reversed at even ones. */
-  #rank(system: SystemName, step: number): number {
-    const index = this.#systems.indexOf(system);
-    return step % 2 === 1 ? index : this.#systems.length - 1 - index;
   }
 }
