@@ -27,7 +27,7 @@ export interface Database {
  * The pool's size on real PostgreSQL. Its connections are kept open (min = max): pg-pool closes a
  * connection idle for 10 s above `min`, and a pool emptied by a quiet spell opened, authenticated and
  * re-prepared its statements on up to 10 new connections under the next burst, while sends queued
- * behind them (a p99 of 160 to 180 ms in a 2000/s step after 30 s of quiet, 20 to 90 ms otherwise).
+ * behind them (a p99 of 160 to 360 ms in a 2000/s step after 30 s of quiet, 20 to 40 ms otherwise).
  */
 const POOL_SIZE = 10;
 /**
