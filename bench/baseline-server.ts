@@ -23,7 +23,7 @@ const pool = new pg.Pool({ connectionString: DATABASE_URL, min: 10, max: 10, opt
 const publisher = new Redis(REDIS_URL);
 const subscriber = new Redis(REDIS_URL);
 const key = new TextEncoder().encode(JWT_SECRET);
-/** The service's keep-alive (src/server/ws-transport.ts), so that sockets at rest cost the same pings. */
+/** The service's keep-alive (src/server/ws/ws-transport.ts), so that sockets at rest cost the same pings. */
 const KEEP_ALIVE_MS = 12_000;
 
 const CHANNEL_PREFIX = 'baseline:room:';

@@ -14,13 +14,14 @@ import { createTypingTimers } from './typing/index.ts';
 import { createRateLimiter } from './limits/index.ts';
 import { countingPubSub } from './metrics/counting-pubsub.ts';
 import { createMetrics } from './metrics/metrics.ts';
-import { createContextFactory } from './server/context-factory.ts';
-import { createFinishErrors } from './server/error-reporting.ts';
-import { createMaskError } from './server/graphql-errors.ts';
+import { createContextFactory } from './server/graphql/context-factory.ts';
+import { createFinishErrors } from './server/errors/error-reporting.ts';
+import { createMaskError } from './server/errors/graphql-errors.ts';
 import { createLogger } from './server/logger.ts';
-import { attachGraphqlWebSocket, ServiceCloseCode, type GraphqlWebSocket } from './server/websocket.ts';
-import { withDefaultAccept } from './server/default-accept.ts';
-import { createYogaServer } from './server/yoga.ts';
+import { attachGraphqlWebSocket, type GraphqlWebSocket } from './server/ws/ws-server.ts';
+import { WsCloseCode } from './server/ws/ws-close-codes.ts';
+import { withDefaultAccept } from './server/http/default-accept.ts';
+import { createYogaServer } from './server/graphql/yoga.ts';
 
 /** The longest a graceful stop waits for each of its steps, so that it ends well within 10 s. */
 const STOP_STEP_MS = 3_000;
@@ -109,7 +110,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
         const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         // Sockets first: clients reconnect elsewhere, and their subscriptions' cleanups announce OFFLINE.
         const sockets = webSocket.sockets.size;
-        await webSocket.close(ServiceCloseCode.GoingAway, 'Server shutting down');
+        await webSocket.close(WsCloseCode.GoingAway, 'Server shutting down');
         await services.streams.drained(STOP_STEP_MS);
         const socketsClosedMs = Date.now() - started;
         // In-flight requests (sends committing and publishing) finish; each keep-alive connection is

@@ -1,12 +1,12 @@
 // Live delivery shares one execution per event among subscribers of the same operation shape
-// (src/server/shared-results.ts). These tests hold what makes that sharing safe: what a shape is,
+// (src/server/ws/ws-shared-results.ts). These tests hold what makes that sharing safe: what a shape is,
 // that no type a subscription reaches can answer differently per viewer, and that subscribers with
 // different selections, directives or ids on one room each get exactly their own frames.
 import { parse, getNamedType, isObjectType, type ExecutionArgs, type GraphQLNamedType } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { schema } from '../src/schema/index.ts';
-import { CompiledOperations } from '../src/server/compiled-operations.ts';
-import { SharedResults } from '../src/server/shared-results.ts';
+import { CompiledOperations } from '../src/server/graphql/compiled-operations.ts';
+import { SharedResults } from '../src/server/ws/ws-shared-results.ts';
 import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { Kind, parse, print, specifiedRules, validate, visit, type DocumentNode, type FragmentDefinitionNode } from 'graphql';
 import { loadConfig } from '../src/config.ts';
 import { schema } from '../src/schema/index.ts';
-import { parseWithTokenLimit, queryLimitRules } from '../src/server/use-query-limits.ts';
+import { parseWithTokenLimit, queryLimitRules } from '../src/limits/use-query-limits.ts';
 import { graphqlHttp } from './helpers/http.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';

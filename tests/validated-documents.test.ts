@@ -1,6 +1,6 @@
 // The WebSocket's cache of operation texts that passed parsing and validation.
 import { parse } from 'graphql';
-import { ValidatedDocuments } from '../src/server/validated-documents.ts';
+import { ValidatedDocuments } from '../src/server/ws/ws-validated-documents.ts';
 
 describe('validated documents', () => {
   const documentOf = (text: string) => parse(text);

@@ -2,10 +2,10 @@
 import { useErrorHandler, type Plugin } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import { DomainError } from '../errors.ts';
-import { originalOf } from '../server/graphql-errors.ts';
+import { originalOf } from '../server/errors/graphql-errors.ts';
 import type { Metrics } from './metrics.ts';
 
-/** The code the client is answered with (see server/graphql-errors.ts), from the error before masking. */
+/** The code the client is answered with (see server/errors/graphql-errors.ts), from the error before masking. */
 function codeOf(error: unknown): string {
   const original = originalOf(error);
   if (original instanceof DomainError) return original.code;

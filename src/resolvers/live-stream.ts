@@ -2,7 +2,7 @@
 // - as an async iterator (GraphQL over SSE, and anything generic): events wait in a bounded queue
 //   until `next()` takes them;
 // - handed to a sink as they come (`drainTo`): the WebSocket's live delivery writes each event to its
-//   socket at once, with no promise per event (see server/live-delivery.ts).
+//   socket at once, with no promise per event (see server/ws/ws-live-delivery.ts).
 // Its producer starts on first use, not before, and its end (the consumer's `return()`, or the
 // producer's own) is what the producer waits on to release its resources.
 

@@ -18,7 +18,7 @@ import {
   type FragmentDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { CompiledOperations } from './compiled-operations.ts';
+import type { CompiledOperations } from '../graphql/compiled-operations.ts';
 
 /** A `next` message's payload as UTF-8 JSON: at once, or when the event's fields have resolved. */
 export type SerialisedPayload = Buffer | Promise<Buffer>;

@@ -3,10 +3,10 @@
 // other error: counted by code, logged when unexpected, masked.
 import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
-import type { Metrics } from '../metrics/metrics.ts';
-import { countErrors } from '../metrics/use-metrics.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
+import { countErrors } from '../../metrics/use-metrics.ts';
 import { createMaskError, isUnexpected, originalOf } from './graphql-errors.ts';
-import type { FinishErrors } from './shared-results.ts';
+import type { FinishErrors } from '../ws/ws-shared-results.ts';
 
 /** Logs the errors no resolver meant (not a domain or GraphQL error), with what they were doing. */
 export function logUnexpected(logger: Logger, errors: readonly unknown[], phase: string, requestId?: string): void {

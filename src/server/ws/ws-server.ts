@@ -1,46 +1,36 @@
 // GraphQL over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on the /graphql path.
-// An upgrade is admitted by upgrade-gate.ts (path, Origin, connection rate) before a socket exists;
+// An upgrade is admitted by ws-upgrade-gate.ts (path, Origin, connection rate) before a socket exists;
 // frames are carried by ws-transport.ts (slow consumers closed 1008). The token is checked at
 // connection_init (4401 when missing or invalid), the user's sockets on this instance are counted
 // there (1008 over the limit), and the socket is closed with 4401 when the token expires. An
 // operation's text is parsed and validated through Yoga's envelop, as HTTP ones are, the first time
-// it is seen (validated-documents.ts); its context comes from the same factory as HTTP's. Queries
-// and mutations then run compiled (socket-execution.ts), and a subscription's events go straight
-// to the socket (live-delivery.ts). A socket runs a bounded number of operations at once.
+// it is seen (ws-validated-documents.ts); its context comes from the same factory as HTTP's. Queries
+// and mutations then run compiled (ws-execution.ts), and a subscription's events go straight
+// to the socket (ws-live-delivery.ts). A socket runs a bounded number of operations at once.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
-import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
+import { handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import type { Authenticate } from '../auth/authenticator.ts';
-import type { OperationContext } from '../context.ts';
-import type { Limits } from '../config.ts';
-import type { RateLimiter } from '../limits/index.ts';
-import { tokenFromSocket } from '../auth/token-sources.ts';
-import { DomainError } from '../errors.ts';
-import { CompiledOperations } from './compiled-operations.ts';
-import type { InitialContext, SocketSession } from './context-factory.ts';
-import { LiveDelivery, type SocketDelivery } from './live-delivery.ts';
-import type { FinishErrors } from './shared-results.ts';
-import { createSocketExecute, type SocketExecute } from './socket-execution.ts';
-import { operationsOverLimit, SocketsPerUser } from './socket-limits.ts';
-import { createUpgradeGate, refuseUpgrade } from './upgrade-gate.ts';
-import { serveGraphqlWs, TransportCloseCode, type SocketExtra } from './ws-transport.ts';
-import { ValidatedDocuments } from './validated-documents.ts';
-import type { YogaServer } from './yoga.ts';
-
-/** Close codes this service uses beyond graphql-ws's own. */
-export const ServiceCloseCode = {
-  GoingAway: 1001,
-  /** A limit: too many sockets for one user, or a slow consumer. */
-  PolicyViolation: TransportCloseCode.PolicyViolation,
-  /** Sent by ws itself for a frame over maxFrameBytes. */
-  MessageTooBig: 1009,
-  TryAgainLater: 1013,
-  Unauthorized: CloseCode.Unauthorized,
-} as const;
+import type { Authenticate } from '../../auth/authenticator.ts';
+import type { OperationContext } from '../../context.ts';
+import type { Limits } from '../../config.ts';
+import type { RateLimiter } from '../../limits/index.ts';
+import { tokenFromSocket } from '../../auth/token-sources.ts';
+import { DomainError } from '../../errors.ts';
+import { CompiledOperations } from '../graphql/compiled-operations.ts';
+import type { InitialContext, SocketSession } from '../graphql/context-factory.ts';
+import { LiveDelivery, type SocketDelivery } from './ws-live-delivery.ts';
+import type { FinishErrors } from './ws-shared-results.ts';
+import { createSocketExecute, type SocketExecute } from './ws-execution.ts';
+import { operationsOverLimit, SocketsPerUser } from '../../limits/socket-limits.ts';
+import { createUpgradeGate, refuseUpgrade } from './ws-upgrade-gate.ts';
+import { serveGraphqlWs, type SocketExtra } from './ws-transport.ts';
+import { WsCloseCode } from './ws-close-codes.ts';
+import { ValidatedDocuments } from './ws-validated-documents.ts';
+import type { YogaServer } from '../graphql/yoga.ts';
 
 /** Distinct operation texts kept parsed and validated (Yoga's own parse cache holds 1000 too). */
 const VALIDATED_DOCUMENTS = 1000;
@@ -102,7 +92,7 @@ export function attachGraphqlWebSocket(options: {
     // Node timers may fire up to a millisecond early against the wall clock (and a capped delay
     // long before): re-arm rather than close a socket whose token is valid until `exp`.
     session.expiry = setTimeout(
-      () => (Date.now() < expiresAt * 1000 ? closeWhenExpired(socket, session, expiresAt) : socket.close(CloseCode.Unauthorized, 'Token expired')),
+      () => (Date.now() < expiresAt * 1000 ? closeWhenExpired(socket, session, expiresAt) : socket.close(WsCloseCode.Unauthorized, 'Token expired')),
       Math.min(Math.max(delay, 0), MAX_TIMER_MS),
     );
   };
@@ -117,7 +107,7 @@ export function attachGraphqlWebSocket(options: {
 
   const graphqlWs = makeServer<Record<string, unknown> | undefined, SocketExtra>({
     execute: (args) => (args.rootValue as QueryOrMutation).execute(args),
-    // Events go straight to the socket (live-delivery.ts); queries and mutations run through envelop.
+    // Events go straight to the socket (ws-live-delivery.ts); queries and mutations run through envelop.
     subscribe: (args) => live.subscribe(args, (args.rootValue as Subscription).delivery),
     onConnect: async (ctx) => {
       const { socket, handshake } = ctx.extra;
@@ -127,7 +117,7 @@ export function attachGraphqlWebSocket(options: {
         if (socket.readyState !== socket.OPEN) return false;
         if (!userSockets.admit(viewer.id, socket)) {
           socket.close(
-            ServiceCloseCode.PolicyViolation,
+            WsCloseCode.PolicyViolation,
             `Too many sockets for this user: at most ${userSockets.max} on this server`,
           );
           return false;
@@ -138,10 +128,10 @@ export function attachGraphqlWebSocket(options: {
         return true;
       } catch (error) {
         if (error instanceof DomainError) {
-          socket.close(CloseCode.Unauthorized, error.message.slice(0, 120));
+          socket.close(WsCloseCode.Unauthorized, error.message.slice(0, 120));
         } else {
           logger.error({ err: error }, 'could not authenticate a socket');
-          socket.close(ServiceCloseCode.TryAgainLater, 'Try again later');
+          socket.close(WsCloseCode.TryAgainLater, 'Try again later');
         }
         return false;
       }

@@ -8,9 +8,9 @@
 // refused subscription's errors (not a member, bad arguments) get what its plugins would do to them,
 // through `finishErrors` (masked, counted, logged when unexpected).
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import { LiveStream } from '../resolvers/live-stream.ts';
-import type { CompiledOperations } from './compiled-operations.ts';
-import { SharedResults, type FinishErrors, type SerialisedPayload } from './shared-results.ts';
+import { LiveStream } from '../../resolvers/live-stream.ts';
+import type { CompiledOperations } from '../graphql/compiled-operations.ts';
+import { SharedResults, type FinishErrors, type SerialisedPayload } from './ws-shared-results.ts';
 
 /** Where one WebSocket operation's frames go: graphql-ws's operation id, and its socket's send. */
 export interface SocketDelivery {

@@ -3,9 +3,9 @@
 // the built-in development secret (never in production, never with a configured key): that secret
 // is in the repository, so the route mints nothing that anyone could not mint already.
 import type { Plugin } from 'graphql-yoga';
-import { isStorableText } from '../auth/identity.ts';
-import { mintToken } from '../auth/dev-token.ts';
-import type { Config } from '../config.ts';
+import { isStorableText } from '../../auth/identity.ts';
+import { mintToken } from '../../auth/dev-token.ts';
+import type { Config } from '../../config.ts';
 
 const MAX_ID_LENGTH = 255;
 const MAX_NAME_LENGTH = 200;

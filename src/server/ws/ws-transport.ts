@@ -6,8 +6,9 @@
 // ended at once. A socket costs about that much memory at most, and its client learns why it was cut.
 // Frames sent to a socket in the same tick (a result's `next` and its `complete`) leave in one write.
 import type { IncomingMessage } from 'node:http';
-import type { SocketHandshake } from '../auth/token-sources.ts';
-import { CloseCode, type Server } from 'graphql-ws';
+import type { SocketHandshake } from '../../auth/token-sources.ts';
+import type { Server } from 'graphql-ws';
+import { WsCloseCode } from './ws-close-codes.ts';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
 
@@ -19,11 +20,6 @@ export interface SocketExtra {
   /** Writes one text frame (a Buffer holds UTF-8), under the same slow-consumer policy as graphql-ws's own frames. */
   readonly send: (frame: string | Buffer) => void;
 }
-
-export const TransportCloseCode = {
-  /** RFC 6455: the peer broke a policy (here: it does not read what it subscribed to). */
-  PolicyViolation: 1008,
-} as const;
 
 /** A socket that answers no ping within this long is gone (graphql-ws's own interval). */
 const KEEP_ALIVE_MS = 12_000;
@@ -77,8 +73,8 @@ export function serveGraphqlWs(
       // history page) is not a slow consumer, a client that leaves frames unread is.
       if (socket.bufferedAmount > maxBufferedBytes) {
         const reason = `Slow consumer: over ${maxBufferedBytes} bytes unread`;
-        socket.close(TransportCloseCode.PolicyViolation, reason);
-        end(TransportCloseCode.PolicyViolation, reason);
+        socket.close(WsCloseCode.PolicyViolation, reason);
+        end(WsCloseCode.PolicyViolation, reason);
         return;
       }
       if (!corked) {
@@ -99,10 +95,10 @@ export function serveGraphqlWs(
             // After a slow consumer is given up, what it still sends must start nothing new.
             if (ended) return;
             // CONTRACT.md: a binary frame is not a valid message (graphql-ws would read it as text).
-            if (isBinary) return socket.close(CloseCode.BadRequest, 'Binary frames are not accepted');
+            if (isBinary) return socket.close(WsCloseCode.BadRequest, 'Binary frames are not accepted');
             handle(String(data)).catch((error: unknown) => {
               logger.error({ err: error }, 'a socket message could not be handled');
-              socket.close(CloseCode.InternalServerError, 'Internal server error');
+              socket.close(WsCloseCode.InternalServerError, 'Internal server error');
             });
           }),
       },

@@ -1,20 +1,20 @@
 // The GraphQL engine: Yoga over the Pothos schema, with error masking, error logging, query limits and /health.
 import { createYoga, useErrorHandler } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { Config, Limits } from '../config.ts';
-import type { OperationContext } from '../context.ts';
-import type { Metrics } from '../metrics/metrics.ts';
-import { useMetrics } from '../metrics/use-metrics.ts';
-import { schema } from '../schema/index.ts';
+import type { Config, Limits } from '../../config.ts';
+import type { OperationContext } from '../../context.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
+import { useMetrics } from '../../metrics/use-metrics.ts';
+import { schema } from '../../schema/index.ts';
 import type { InitialContext } from './context-factory.ts';
-import { createMaskError } from './graphql-errors.ts';
-import { useContractErrorCodes } from './use-error-codes.ts';
-import { useDemoPage } from './use-demo-page.ts';
-import { useDevTokens } from './use-dev-tokens.ts';
-import { logUnexpected } from './error-reporting.ts';
+import { createMaskError } from '../errors/graphql-errors.ts';
+import { useContractErrorCodes } from '../errors/use-error-codes.ts';
+import { useDemoPage } from '../http/use-demo-page.ts';
+import { useDevTokens } from '../http/use-dev-tokens.ts';
+import { logUnexpected } from '../errors/error-reporting.ts';
 import { useCompiledExecution } from './use-compiled-execution.ts';
-import { useHealth, type HealthChecks } from './use-health.ts';
-import { useQueryLimits } from './use-query-limits.ts';
+import { useHealth, type HealthChecks } from '../http/use-health.ts';
+import { useQueryLimits } from '../../limits/use-query-limits.ts';
 import { useSchemaPrivacy } from './use-schema-privacy.ts';
 
 const EXAMPLE_OPERATION = `# Set the Authorization header below ("Headers" tab):

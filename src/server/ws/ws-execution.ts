@@ -2,9 +2,9 @@
 // wrappers. Their errors get what Yoga's plugins do to every other error (finishErrors: counted by
 // code, logged when unexpected, masked).
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import type { OperationContext } from '../context.ts';
-import type { CompiledOperations } from './compiled-operations.ts';
-import type { FinishErrors } from './shared-results.ts';
+import type { OperationContext } from '../../context.ts';
+import type { CompiledOperations } from '../graphql/compiled-operations.ts';
+import type { FinishErrors } from './ws-shared-results.ts';
 
 export type SocketExecute = (args: ExecutionArgs) => Promise<ExecutionResult>;
 

@@ -1,14 +1,14 @@
 // Builds the per-operation context, on HTTP from the Authorization header, on WebSocket from the
 // identity the socket proved at connection_init.
 import { randomUUID } from 'node:crypto';
-import type { Authenticate } from '../auth/authenticator.ts';
-import type { Identity } from '../auth/identity.ts';
-import { tokenFromAuthorization } from '../auth/token-sources.ts';
-import type { OperationContext, Services } from '../context.ts';
-import { DomainError } from '../errors.ts';
+import type { Authenticate } from '../../auth/authenticator.ts';
+import type { Identity } from '../../auth/identity.ts';
+import { tokenFromAuthorization } from '../../auth/token-sources.ts';
+import type { OperationContext, Services } from '../../context.ts';
+import { DomainError } from '../../errors.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Loaders } from '../resolvers/loaders.ts';
-import { toGraphQLError } from './graphql-errors.ts';
+import { Loaders } from '../../resolvers/loaders.ts';
+import { toGraphQLError } from '../errors/graphql-errors.ts';
 
 /** What graphql-ws passes in for operations on a socket. */
 export interface SocketSession {

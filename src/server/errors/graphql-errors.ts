@@ -2,8 +2,8 @@
 // refusals (body, parse, validation, variables) become BAD_USER_INPUT; anything else is INTERNAL_SERVER_ERROR,
 // its message masked in production (but saying so when the database cannot be reached).
 import { GraphQLError } from 'graphql';
-import { isDatabaseUnavailable } from '../db/connection-errors.ts';
-import { DomainError, type ErrorCode } from '../errors.ts';
+import { isDatabaseUnavailable } from '../../db/connection-errors.ts';
+import { DomainError, type ErrorCode } from '../../errors.ts';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
 

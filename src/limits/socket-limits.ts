@@ -3,7 +3,7 @@
 // several instances may hold up to the limit on each of them.
 import type { GraphQLError } from 'graphql';
 import { BadInput } from '../errors.ts';
-import { toGraphQLError } from './graphql-errors.ts';
+import { toGraphQLError } from '../server/errors/graphql-errors.ts';
 
 /**
  * The refusal of one more operation on a socket that already runs `max`. BAD_USER_INPUT rather than

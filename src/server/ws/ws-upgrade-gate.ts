@@ -1,11 +1,11 @@
 // Decides, before any WebSocket exists, whether an HTTP upgrade request may become one: the path
-// (404), a browser's Origin (403, see origin-policy.ts) and the rate of connection attempts from the
+// (404), a browser's Origin (403, see ws-origin-policy.ts) and the rate of connection attempts from the
 // client's address (429 with Retry-After). A refused request costs a few bytes and no socket state.
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { RateLimit } from '../config.ts';
-import type { RateLimiter } from '../limits/index.ts';
-import { originAllowed } from './origin-policy.ts';
+import type { RateLimit } from '../../config.ts';
+import type { RateLimiter } from '../../limits/index.ts';
+import { originAllowed } from './ws-origin-policy.ts';
 
 export interface UpgradeGateOptions {
   endpoint: string;

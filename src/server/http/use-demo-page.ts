@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Plugin } from 'graphql-yoga';
 
-const DEMO_DIST = new URL('../../demo/dist/', import.meta.url);
+const DEMO_DIST = new URL('../../../demo/dist/', import.meta.url);
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
