@@ -1,4 +1,4 @@
-// Domain errors, each with the `extensions.code` of CONTRACT.md. Resolvers throw these; the server
+// Domain errors, each with the `extensions.code` of docs/contract/CONTRACT.md. Resolvers throw these; the server
 // passes them to clients as they are and masks every other error.
 
 export type ErrorCode =

@@ -1,4 +1,4 @@
-// Per-user rate limits on sendMessage, setTyping and createRoom (CONTRACT.md, Limits): honest bursts
+// Per-user rate limits on sendMessage, setTyping and createRoom (docs/contract/CONTRACT.md, Limits): honest bursts
 // pass, a user over the limit gets RATE_LIMITED with retryAfterMs and nothing is stored or published,
 // other users are untouched, and with Redis every instance counts the same bucket.
 import { createRoom, MESSAGE_FIELDS, sendMessage, waitUntilOnline } from './helpers/chat.ts';

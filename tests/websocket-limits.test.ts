@@ -1,4 +1,4 @@
-// The WebSocket limits of CONTRACT.md (Limits) against real servers: a browser Origin not allowed is
+// The WebSocket limits of docs/contract/CONTRACT.md (Limits) against real servers: a browser Origin not allowed is
 // refused with 403 and too many connection attempts from one address with 429, both before any
 // WebSocket exists; a frame over the size limit closes its socket with 1009; one operation past the
 // per-socket limit is refused alone; a user's socket past the per-user limit is closed with 1008; a

@@ -54,7 +54,7 @@ async function roomFeed(ctx: OperationContext, roomId: string, afterSeq: number 
     );
     const latest = await lastSeqOfRoom(ctx.services.run, room.id);
     // An afterSeq past the latest seq resumes from the latest: the next message is new to this client
-    // and must reach it (CONTRACT.md), though its seq is not above afterSeq.
+    // and must reach it (docs/contract/CONTRACT.md), though its seq is not above afterSeq.
     sequencer = sequencerFor(ctx, room.id, Math.min(afterSeq ?? latest, latest), push);
     if (afterSeq !== undefined) await sequencer.catchUp();
     for (const message of early) sequencer.offer(message);

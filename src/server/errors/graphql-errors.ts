@@ -7,7 +7,7 @@ import { DomainError, type ErrorCode } from '../../errors.ts';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
 
-/** The codes CONTRACT.md allows; Yoga's own (BAD_REQUEST ...) name a client's fault: BAD_USER_INPUT. */
+/** The codes docs/contract/CONTRACT.md allows; Yoga's own (BAD_REQUEST ...) name a client's fault: BAD_USER_INPUT. */
 const CONTRACT_CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
   'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR',
 ]);

@@ -1,4 +1,4 @@
-// CONTRACT.md allows six error codes. A document that does not parse or validate is the client's
+// docs/contract/CONTRACT.md allows six error codes. A document that does not parse or validate is the client's
 // input at fault: BAD_USER_INPUT (Yoga would say GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED).
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
