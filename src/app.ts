@@ -73,11 +73,14 @@ export async function startApp(config: Config): Promise<RunningApp> {
       logger.warn({ err: error, userId }, 'profile look-up failed'),
     );
     const context = createContextFactory(services, authenticate);
+    // One masking for every answer: Yoga's HTTP pipeline, socket refusals and live events.
+    const maskError = createMaskError(config.production);
     const yoga = createYogaServer({
       production: config.production,
       introspection: config.introspection,
       queryLimits: config.limits.query,
       logger,
+      maskError,
       context,
       health: { database: database.ping, ...(config.redisUrl ? { redis: pubsub.healthy } : {}) },
       metrics,
@@ -90,8 +93,8 @@ export async function startApp(config: Config): Promise<RunningApp> {
       context,
       authenticate,
       logger,
-      maskError: createMaskError(config.production),
-      finishErrors: createFinishErrors({ production: config.production, logger, metrics }),
+      maskError,
+      finishErrors: createFinishErrors({ maskError, logger, metrics }),
       limits: config.limits,
       rateLimiter: services.rateLimiter,
     });

@@ -5,8 +5,13 @@ import type { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../metrics/metrics.ts';
 import { countErrors } from '../../metrics/use-metrics.ts';
-import { createMaskError, isUnexpected, originalOf } from './graphql-errors.ts';
-import type { FinishErrors } from '../ws/ws-shared-results.ts';
+import { isUnexpected, originalOf, type MaskError } from './graphql-errors.ts';
+
+/**
+ * What becomes of errors answered outside Yoga's pipeline before clients see them (masking, logging,
+ * counting); `origin` names the phase and operation in the log.
+ */
+export type FinishErrors = (errors: readonly GraphQLError[], origin?: { phase: string; requestId?: string }) => readonly GraphQLError[];
 
 /** Logs the errors no resolver meant (not a domain or GraphQL error), with what they were doing. */
 export function logUnexpected(logger: Logger, errors: readonly unknown[], phase: string, requestId?: string): void {
@@ -15,11 +20,10 @@ export function logUnexpected(logger: Logger, errors: readonly unknown[], phase:
   }
 }
 
-export function createFinishErrors(options: { production: boolean; logger: Logger; metrics: Metrics }): FinishErrors {
-  const maskError = createMaskError(options.production);
+export function createFinishErrors(options: { maskError: MaskError; logger: Logger; metrics: Metrics }): FinishErrors {
   return (errors, origin = { phase: 'subscribe' }) => {
     countErrors(options.metrics, errors);
     logUnexpected(options.logger, errors, origin.phase, origin.requestId);
-    return errors.map((error) => maskError(error, 'Unexpected error.') as GraphQLError);
+    return errors.map((error) => options.maskError(error, 'Unexpected error.') as GraphQLError);
   };
 }

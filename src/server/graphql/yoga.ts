@@ -7,7 +7,7 @@ import type { Metrics } from '../../metrics/metrics.ts';
 import { useMetrics } from '../../metrics/use-metrics.ts';
 import { schema } from '../../schema/index.ts';
 import type { InitialContext } from './context-factory.ts';
-import { createMaskError } from '../errors/graphql-errors.ts';
+import type { MaskError } from '../errors/graphql-errors.ts';
 import { useContractErrorCodes } from '../errors/use-error-codes.ts';
 import { useDemoPage } from '../http/use-demo-page.ts';
 import { useDevTokens } from '../http/use-dev-tokens.ts';
@@ -33,6 +33,7 @@ export function createYogaServer(options: {
   introspection: boolean;
   queryLimits: Limits['query'];
   logger: Logger;
+  maskError: MaskError;
   context: (initial: InitialContext) => Promise<OperationContext>;
   health: HealthChecks;
   metrics: Metrics;
@@ -47,7 +48,7 @@ export function createYogaServer(options: {
     landingPage: false,
     // GraphiQL runs subscriptions as server-sent events, which carry the Authorization header it shows.
     graphiql: production ? false : { title: 'Chat API', defaultQuery: EXAMPLE_OPERATION },
-    maskedErrors: { maskError: createMaskError(production) },
+    maskedErrors: { maskError: options.maskError },
     logging: {
       debug: (...args) => logger.debug(args),
       info: (...args) => logger.info(args),

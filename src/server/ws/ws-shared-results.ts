@@ -18,16 +18,11 @@ import {
   type FragmentDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import type { FinishErrors } from '../errors/error-reporting.ts';
 import type { CompiledOperations } from '../graphql/compiled-operations.ts';
 
 /** A `next` message's payload as UTF-8 JSON: at once, or when the event's fields have resolved. */
 export type SerialisedPayload = Buffer | Promise<Buffer>;
-
-/**
- * What becomes of errors answered outside Yoga's pipeline before clients see them (masking, logging,
- * counting); `origin` names the phase and operation in the log.
- */
-export type FinishErrors = (errors: readonly GraphQLError[], origin?: { phase: string; requestId?: string }) => readonly GraphQLError[];
 
 export class SharedResults {
   readonly #finishErrors: FinishErrors;
