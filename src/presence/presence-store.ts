@@ -7,7 +7,5 @@ export interface PresenceStore {
   leave(roomId: string, userId: string): Promise<boolean>;
   /** Ids of the users with at least one open subscription on the room. */
   online(roomId: string): Promise<string[]>;
-  /** Resolves true once connected (at once in memory), false after `timeoutMs`. */
-  ready(timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
 }
