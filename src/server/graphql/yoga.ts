@@ -1,4 +1,11 @@
 // The GraphQL engine: Yoga over the Pothos schema, with error masking, error logging, query limits and /health.
+//
+// Adding a plugin? HTTP operations run through every envelop hook. WebSocket operations pass through
+// onParse and onValidate only: their context is built and they execute outside envelop
+// (ws-execution.ts, ws-live-delivery.ts), measured and kept for speed (README, Performance). A plugin
+// with onContextBuilding, onExecute or onSubscribe would silently skip sockets, so the start is
+// refused (socket-blind-hooks.ts) unless the plugin is in `handledOnBothPaths` below, which only a
+// plugin whose work the socket path also does may join.
 import { createYoga, useErrorHandler } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config, Limits } from '../../config.ts';
@@ -16,6 +23,7 @@ import { useCompiledExecution } from './use-compiled-execution.ts';
 import { useHealth, type HealthChecks } from '../http/use-health.ts';
 import { useQueryLimits } from '../../limits/use-query-limits.ts';
 import { useSchemaPrivacy } from './use-schema-privacy.ts';
+import { refuseSocketBlindPlugins } from './socket-blind-hooks.ts';
 
 const EXAMPLE_OPERATION = `# Set the Authorization header below ("Headers" tab):
 #   { "Authorization": "Bearer <token from: npm run token -- alice Alice>" }
@@ -40,6 +48,16 @@ export function createYogaServer(options: {
   jwt: Config['jwt'];
 }) {
   const { production, logger } = options;
+  // Plugins that hook execution, each with what does its work for sockets.
+  /** Sockets run compiled too (ws-execution.ts, ws-shared-results.ts through compiled-operations.ts). */
+  const compiledExecution = useCompiledExecution(logger);
+  /** Counts errors by code; sockets count theirs in finishErrors (error-reporting.ts). */
+  const metrics = useMetrics(options.metrics);
+  /** Logs unexpected errors; sockets log theirs in finishErrors (error-reporting.ts). */
+  const errorLogging = useErrorHandler(({ errors, context, phase }) =>
+    logUnexpected(logger, errors, phase, (context as Partial<OperationContext>).requestId),
+  );
+  const handledOnBothPaths = new Set<object>([compiledExecution, metrics, errorLogging]);
   return createYoga<InitialContext, OperationContext>({
     schema,
     context: options.context,
@@ -55,17 +73,20 @@ export function createYogaServer(options: {
       warn: (...args) => logger.warn(args),
       error: (...args) => logger.error(args),
     },
-    plugins: [
-      useHealth(options.health),
-      useDemoPage({ production }),
-      useDevTokens({ production, jwt: options.jwt }),
-      useMetrics(options.metrics),
-      useContractErrorCodes(),
-      useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),
-      useQueryLimits(options.queryLimits),
-      useCompiledExecution(logger),
-      useErrorHandler(({ errors, context, phase }) => logUnexpected(logger, errors, phase, (context as Partial<OperationContext>).requestId)),
-    ],
+    plugins: refuseSocketBlindPlugins(
+      [
+        useHealth(options.health),
+        useDemoPage({ production }),
+        useDevTokens({ production, jwt: options.jwt }),
+        metrics,
+        useContractErrorCodes(),
+        useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),
+        useQueryLimits(options.queryLimits),
+        compiledExecution,
+        errorLogging,
+      ],
+      handledOnBothPaths,
+    ),
   });
 }
 
