@@ -44,6 +44,12 @@ describe('GET /health', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'up', ...(redisUrl ? { redis: 'up' } : {}) } });
   });
+
+  it('is the one health endpoint: /health?live is Yoga\'s liveness (200, nothing checked), /yoga-health is not served', async () => {
+    const live = await fetch(`${server.url}/health?live`);
+    expect({ status: live.status, body: await live.text() }).toEqual({ status: 200, body: '' });
+    expect((await fetch(`${server.url}/yoga-health`)).status).toBe(404);
+  });
 });
 
 describe('schema.graphql', () => {

@@ -20,7 +20,7 @@ import { useDemoPage } from '../http/use-demo-page.ts';
 import { useDevTokens } from '../http/use-dev-tokens.ts';
 import { logUnexpected } from '../errors/error-reporting.ts';
 import { useCompiledExecution } from './use-compiled-execution.ts';
-import { useHealth, type HealthChecks } from '../http/use-health.ts';
+import { LIVENESS_ENDPOINT, useHealth, type HealthChecks } from '../http/health.ts';
 import { useQueryLimits } from '../../limits/use-query-limits.ts';
 import { useSchemaPrivacy } from './use-schema-privacy.ts';
 import { refuseSocketBlindPlugins } from './socket-blind-hooks.ts';
@@ -62,7 +62,7 @@ export function createYogaServer(options: {
     schema,
     context: options.context,
     graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/yoga-health',
+    healthCheckEndpoint: LIVENESS_ENDPOINT,
     landingPage: false,
     // GraphiQL runs subscriptions as server-sent events, which carry the Authorization header it shows.
     graphiql: production ? false : { title: 'Chat API', defaultQuery: EXAMPLE_OPERATION },
