@@ -1,7 +1,8 @@
 // Every Redis connection the service holds, made in one place with one set of options: this module
-// says when they are all connected and closes them. One connection per use, so that a presence
-// script or a rate-limit lease never queues a publish behind it, and the subscriber (which Redis
-// allows no other commands on) stands apart. ioredis reconnects each by itself when Redis comes back.
+// says when they are all connected and closes them. One connection per use, as each store had its
+// own before they were gathered here (fewer was not measured); the subscriber must stand apart in
+// any case, since Redis takes no other commands on a subscribed connection. ioredis reconnects each
+// by itself when Redis comes back.
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
