@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import type { Client } from 'graphql-ws';
 import { createRoom, MESSAGE_FIELDS } from './helpers/chat.ts';
 import { graphqlHttp } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { withTimeout, wsClient } from './helpers/ws.ts';
 
@@ -52,10 +52,6 @@ beforeAll(async () => {
   issuedRoomCursors = page.data.rooms.edges.map((edge: { cursor: string }) => edge.cursor);
   aliceSocket = wsClient(server.wsUrl, { token: alice.token });
   bobSocket = wsClient(server.wsUrl, { token: bob.token });
-});
-afterAll(async () => {
-  await Promise.all([aliceSocket?.dispose(), bobSocket?.dispose()]);
-  await stopAllServers();
 });
 
 const fuzzOptions = (numRuns: number) => ({ numRuns, seed: SEED });

@@ -3,12 +3,11 @@
 // that no type a subscription reaches can answer differently per viewer, and that subscribers with
 // different selections, directives or ids on one room each get exactly their own frames.
 import { parse, getNamedType, isObjectType, type ExecutionArgs, type GraphQLNamedType } from 'graphql';
-import type { Client } from 'graphql-ws';
 import { schema } from '../src/schema/index.ts';
 import { CompiledOperations } from '../src/server/graphql/compiled-operations.ts';
 import { SharedResults } from '../src/server/ws/ws-shared-results.ts';
 import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { collect, rawSocket, sendFrame, waitForFrame, wsClient, type Frame, type RawSocket } from './helpers/ws.ts';
 
@@ -63,7 +62,6 @@ describe('the types a subscription reaches', () => {
 
 describe('subscribers of one room with different operations', () => {
   let server: TestServer;
-  const clients: Client[] = [];
   let alice: TestUser;
   let bob: TestUser;
   let roomId: string;
@@ -73,16 +71,8 @@ describe('subscribers of one room with different operations', () => {
     [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
     roomId = (await createRoom(server, alice, [bob.id])).room.id;
   });
-  afterAll(async () => {
-    await Promise.all(clients.map((client) => client.dispose()));
-    await stopAllServers();
-  });
 
-  const clientOf = (user: TestUser) => {
-    const client = wsClient(server.wsUrl, { token: user.token });
-    clients.push(client);
-    return client;
-  };
+  const clientOf = (user: TestUser) => wsClient(server.wsUrl, { token: user.token });
 
   it('each get exactly their own selection, directives applied, for the same message', async () => {
     const full = collect(clientOf(bob), FEED, { roomId, full: true });

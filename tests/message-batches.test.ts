@@ -6,7 +6,7 @@ import { storeMessages, storeTogether, type NewMessage, type StoreResult } from 
 import type { RunStatement } from '../src/db/prepared.ts';
 import { createRoom, sendMessage } from './helpers/chat.ts';
 import { describeWithPostgres } from './helpers/env.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 
 let server: TestServer;
@@ -27,7 +27,6 @@ describeWithPostgres('sends stored together', () => {
   beforeEach(async () => {
     [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
   });
-  afterAll(stopAllServers);
 
   const newRoom = async (owner: TestUser, others: TestUser[]) => (await createRoom(server, owner, others.map((user) => user.id))).room.id as string;
 

@@ -1,7 +1,7 @@
 // Sending and reading messages: validation, idempotency, gap-free seq under concurrency, paging.
 import { createRoom, MESSAGE_FIELDS, sendMessage } from './helpers/chat.ts';
 import { expectData, graphqlHttp } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 
 let server: TestServer;
@@ -16,7 +16,6 @@ beforeAll(async () => {
   [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
   roomId = (await createRoom(server, alice, [bob.id])).room.id;
 });
-afterAll(stopAllServers);
 
 const SEND = `mutation($roomId: ID!, $content: String!, $cid: String) {
   sendMessage(roomId: $roomId, content: $content, clientMessageId: $cid) { ${MESSAGE_FIELDS} sender { id name } }

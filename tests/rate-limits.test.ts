@@ -4,7 +4,7 @@
 import { createRoom, MESSAGE_FIELDS, sendMessage, waitUntilOnline } from './helpers/chat.ts';
 import { describeWithRedis } from './helpers/env.ts';
 import { expectData, graphqlHttp, type HttpResult } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { collect, wsClient } from './helpers/ws.ts';
 
@@ -31,15 +31,10 @@ const STRICT_LIMITS = {
 };
 
 let strict: TestServer;
-const clients: { dispose(): unknown }[] = [];
 
 beforeAll(async () => {
   strict = await startServer(STRICT_LIMITS);
 });
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-});
-afterAll(stopAllServers);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const range = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
@@ -87,7 +82,6 @@ describe('sendMessage', () => {
   it('over the limit a send is refused with RATE_LIMITED and a positive retryAfterMs, and nothing is stored or published', async () => {
     const { sender, other, roomId } = await pairWithRoom(strict);
     const client = wsClient(strict.wsUrl, { token: other.token });
-    clients.push(client);
     const feed = collect<{ content: string }>(client, MESSAGE_ADDED, { roomId });
     await waitUntilOnline(strict, other, roomId, other.id);
 
@@ -145,7 +139,6 @@ describe('sendMessage', () => {
     const { sender, roomId } = await pairWithRoom(strict);
     await spendSendBurst(strict, sender, roomId, 5);
     const client = wsClient(strict.wsUrl, { token: sender.token });
-    clients.push(client);
     const answer = collect(client, SEND, { roomId, content: 'over the socket' });
     const errors = (await answer.waitForError()) as { extensions?: { code?: string; retryAfterMs?: number } }[];
     expect(errors[0]?.extensions?.code).toBe('RATE_LIMITED');
@@ -160,7 +153,6 @@ describe('setTyping', () => {
     const [typist, watcher, bystander] = await Promise.all([createUser('typist'), createUser('watcher'), createUser('bystander')]);
     const roomId = (await createRoom(strict, watcher, [typist.id, bystander.id])).room.id;
     const client = wsClient(strict.wsUrl, { token: watcher.token });
-    clients.push(client);
     const feed = collect<{ userId: string; isTyping: boolean }>(client, TYPING, { roomId });
     await waitUntilOnline(strict, watcher, roomId, watcher.id);
 

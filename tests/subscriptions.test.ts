@@ -4,7 +4,7 @@ import type { Client } from 'graphql-ws';
 import { createRoom, MESSAGE_FIELDS, sendMessage, subscriptionRefusal, waitUntilOnline } from './helpers/chat.ts';
 import type { MessagePayload } from '../src/pubsub/topics.ts';
 import { expectData } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { collect, wsClient, type Collector } from './helpers/ws.ts';
 
@@ -19,23 +19,14 @@ const HISTORY = `query($roomId: ID!, $after: String, $first: Int) {
 }`;
 
 let server: TestServer;
-const clients: Client[] = [];
 
 beforeAll(async () => {
   // These tests are about seq and paging, not limits: one user sends more than a default burst.
   server = await startServer({ RATE_SEND_MESSAGE_BURST: '1000' });
 });
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-});
-afterAll(stopAllServers);
 
 /** A graphql-ws client for the user, disposed after the test. */
-function clientOf(user: TestUser): Client {
-  const client = wsClient(server.wsUrl, { token: user.token });
-  clients.push(client);
-  return client;
-}
+const clientOf = (user: TestUser): Client => wsClient(server.wsUrl, { token: user.token });
 
 function messageFeed(user: TestUser, variables: { roomId?: string; afterSeq?: number } = {}): Collector<Message> {
   return collect<Message>(clientOf(user), MESSAGE_ADDED, variables, 'messageAdded');

@@ -5,7 +5,7 @@ import type { Client } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { createRoom, MESSAGE_FIELDS, onlineMemberIds, sendMessage, subscriptionRefusal, waitUntilOnline } from './helpers/chat.ts';
 import { errorCode, expectData } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { collect, withTimeout, wsClient, type Collector } from './helpers/ws.ts';
 
@@ -36,21 +36,12 @@ const UNKNOWN_ROOM = '00000000-0000-4000-8000-000000000000';
 let server: TestServer;
 /** A `true` lasts 1 s, to keep the expiry tests short. */
 let quickServer: TestServer;
-const clients: Client[] = [];
 
 beforeAll(async () => {
   [server, quickServer] = await Promise.all([startServer(), startServer({ TYPING_TIMEOUT_MS: '1000' })]);
 });
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-});
-afterAll(stopAllServers);
 
-function clientOf(user: TestUser, on: TestServer = server): Client {
-  const client = wsClient(on.wsUrl, { token: user.token });
-  clients.push(client);
-  return client;
-}
+const clientOf = (user: TestUser, on: TestServer = server): Client => wsClient(on.wsUrl, { token: user.token });
 
 const typingFeed = (client: Client, roomId: string) => collect<TypingEvent>(client, TYPING, { roomId }, 'typing');
 const presenceFeed = (client: Client, roomId: string) => collect<PresenceEvent>(client, PRESENCE, { roomId }, 'presence');
@@ -201,7 +192,6 @@ describe('presence', () => {
     let acknowledged!: () => void;
     const ready = new Promise<void>((resolve) => (acknowledged = resolve));
     const client = wsClient(server.wsUrl, { token: user.token, lazy: false, on: { connected: () => acknowledged() } });
-    clients.push(client);
     await withTimeout(ready, `the connection_ack of ${user.id}'s socket`);
     const opened = [...server.webSocket.sockets].filter((socket) => !before.has(socket));
     expect(opened).toHaveLength(1);

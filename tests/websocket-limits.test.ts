@@ -9,7 +9,8 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import WebSocket from 'ws';
 import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
 import { graphqlHttp } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { disposeLater } from './helpers/disposal.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { collect, rawSocket, withTimeout, wsClient, sendFrame, waitForFrame } from './helpers/ws.ts';
 
@@ -27,17 +28,9 @@ const MESSAGE_ADDED = 'subscription($roomId: ID, $afterSeq: Int) { messageAdded(
 // 127.0.0.1 is shared with every other test file running at the same time.
 const MANY_CONNECTIONS = { RATE_CONNECTIONS_PER_IP_PER_SECOND: '1000000', RATE_CONNECTIONS_PER_IP_BURST: '1000000' };
 
-afterAll(stopAllServers);
-
-/** Sockets a test opened: terminated after it, so that no test leaves another a live socket. */
-const openSockets: Raw[] = [];
-afterEach(() => {
-  for (const raw of openSockets.splice(0)) raw.socket.terminate();
-});
 
 async function open(server: TestServer, headers?: Record<string, string>): Promise<Raw> {
   const raw = rawSocket(server.wsUrl, PROTOCOL, headers);
-  openSockets.push(raw);
   await withTimeout(raw.opened, 'the socket to open');
   return raw;
 }
@@ -186,7 +179,7 @@ describe('connection attempts per client IP', () => {
       }),
     };
     socket.on('message', (data) => raw.messages.push(JSON.parse(String(data))));
-    openSockets.push(raw);
+    disposeLater('a raw WebSocket', () => socket.terminate());
     await withTimeout(raw.opened, 'the flooder\'s first socket to open');
     sendFrame(raw, { type: 'connection_init', payload: { authorization: `Bearer ${alice.token}` } });
     await waitForFrame(raw, (message) => message.type === 'connection_ack', 'connection_ack');
