@@ -17,6 +17,7 @@ import { useDevTokens } from '../src/server/http/use-dev-tokens.ts';
 import { createRoom, sendMessage } from './helpers/chat.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { tokenFor, uniqueUserId, type TestUser } from './helpers/tokens.ts';
+import { range } from './helpers/waits.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -97,7 +98,7 @@ describeWithChromium('the browser demo, two users in Chromium', () => {
     await bobPage.locator('#messages').evaluate((list) => list.scrollTo(0, 0));
     await bobPage.locator('#messages li[data-seq="1"]').waitFor();
     const seqs = await bobPage.locator('#messages li.message').evaluateAll((items) => items.map((item) => Number((item as HTMLElement).dataset.seq)));
-    expect(seqs).toEqual(Array.from({ length: HISTORY }, (_, i) => i + 1));
+    expect(seqs).toEqual(range(1, HISTORY));
   }, 60_000);
 
   it('typing shows on the other side, and messages arrive live both ways', async () => {

@@ -7,8 +7,10 @@ import { schema } from '../src/schema/index.ts';
 import { CompiledOperations } from '../src/server/graphql/compiled-operations.ts';
 import { SharedResults } from '../src/server/ws/ws-shared-results.ts';
 import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
+import { openSubscriptions } from './helpers/metrics.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
+import { until } from './helpers/waits.ts';
 import { collect, rawSocket, sendFrame, waitForFrame, wsClient, type Frame, type RawSocket } from './helpers/ws.ts';
 
 const FEED = `subscription($roomId: ID, $afterSeq: Int, $full: Boolean!) {
@@ -88,10 +90,7 @@ describe('subscribers of one room with different operations', () => {
   });
 
   it('delivers over server-sent events too (GraphiQL), in order, and releases the subscription when the client goes', async () => {
-    const activeFeeds = async () => {
-      const text = await (await fetch(`${server.url}/metrics`)).text();
-      return Number(/^chat_subscriptions_active\{field="messageAdded"\} (\d+)$/m.exec(text)?.[1] ?? 0);
-    };
+    const activeFeeds = () => openSubscriptions(server, 'messageAdded');
     const before = await sendMessage(server, alice, roomId, 'before the stream');
     const feedsBefore = await activeFeeds();
     const aborted = new AbortController();
@@ -118,11 +117,7 @@ describe('subscribers of one room with different operations', () => {
 
     aborted.abort();
     await reader.cancel().catch(() => undefined);
-    const deadline = Date.now() + 5000;
-    while ((await activeFeeds()) !== feedsBefore) {
-      if (Date.now() > deadline) throw new Error('the stream\'s subscription is still active 5 s after its client went');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await until(async () => (await activeFeeds()) === feedsBefore, "the stream's subscription to end once its client went");
   });
 
   it("writes each event to every socket under that socket's own operation id, then nothing after its complete", async () => {

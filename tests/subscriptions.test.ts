@@ -6,6 +6,7 @@ import type { MessagePayload } from '../src/pubsub/topics.ts';
 import { expectData } from './helpers/http.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
+import { range, repeatUntil, until } from './helpers/waits.ts';
 import { collect, wsClient, type Collector } from './helpers/ws.ts';
 
 /** What a client receives is the stored message as published. */
@@ -32,7 +33,6 @@ function messageFeed(user: TestUser, variables: { roomId?: string; afterSeq?: nu
   return collect<Message>(clientOf(user), MESSAGE_ADDED, variables, 'messageAdded');
 }
 
-const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 const seqsOf = (events: Message[]) => events.map((message) => message.seq);
 
 /** The first `count` events, or a failure that names what was awaited. */
@@ -44,30 +44,17 @@ async function firstEvents<T>(collector: Collector<T>, count: number, what: stri
   }
 }
 
-/** Polls `check` until it holds; fails after `timeoutMs` naming what was awaited. */
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /**
  * Sends probe messages until every feed has received one: the sign that a feed is live where presence
  * cannot tell (a feed without roomId counts no presence; a user's second feed changes nothing).
  * Answers the probe every feed got: every message after it must reach them all.
  */
-async function sendProbesUntilLive(sender: TestUser, roomId: string, feeds: Collector<Message>[], what: string, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  for (let attempt = 1; Date.now() < deadline; attempt++) {
-    const probe = await sendMessage(server, sender, roomId, `probe ${attempt}`);
-    const arrived = await Promise.all(
-      feeds.map((feed) => feed.waitFor((message) => message.id === probe.id, `probe ${attempt}`, 200).then(() => true, () => false)),
-    );
-    if (arrived.every(Boolean)) return probe;
-  }
-  throw new Error(`timed out after ${timeoutMs} ms sending probe messages until ${what} received one`);
+async function sendProbesUntilLive(sender: TestUser, roomId: string, feeds: Collector<Message>[], what: string) {
+  const probes: { id: string; seq: number }[] = [];
+  const send = async () => void probes.push(await sendMessage(server, sender, roomId, `probe ${probes.length + 1}`));
+  const everyFeedHasTheLast = () => feeds.every((feed) => feed.events.some((message) => message.id === probes.at(-1)!.id));
+  await repeatUntil(send, everyFeedHasTheLast, `${what} to receive a probe message`);
+  return probes.at(-1)!;
 }
 
 describe('messageAdded(roomId)', () => {

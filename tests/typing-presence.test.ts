@@ -7,6 +7,7 @@ import { createRoom, MESSAGE_FIELDS, onlineMemberIds, sendMessage, subscriptionR
 import { errorCode, expectData } from './helpers/http.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
+import { repeatUntil, until } from './helpers/waits.ts';
 import { collect, withTimeout, wsClient, type Collector } from './helpers/ws.ts';
 
 interface TypingEvent {
@@ -64,15 +65,8 @@ async function groupOf(on: TestServer, creator: TestUser, others: TestUser[]): P
  * Repeats `action` until every feed has an event matching `arrived`: the sign that subscriptions
  * which cannot signal readiness through presence (a second one of the same user) are live.
  */
-async function repeatUntilReceived<T>(action: () => Promise<void>, feeds: Collector<T>[], arrived: (event: T) => boolean, what: string, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    await action();
-    const got = await Promise.all(feeds.map((feed) => feed.waitFor(arrived, what, 200).then(() => true, () => false)));
-    if (got.every(Boolean)) return;
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+const repeatUntilReceived = <T>(action: () => Promise<void>, feeds: Collector<T>[], arrived: (event: T) => boolean, what: string) =>
+  repeatUntil(action, () => feeds.every((feed) => feed.events.some(arrived)), what);
 
 describe('typing', () => {
   it("reaches the other members' typing subscriptions, never the caller's own, for true and for false", async () => {
@@ -198,13 +192,7 @@ describe('presence', () => {
     return { client, serverSide: opened[0]! };
   }
 
-  async function untilServerClosed(socket: WebSocket, what: string, timeoutMs = 5000) {
-    const deadline = Date.now() + timeoutMs;
-    while (server.webSocket.sockets.has(socket)) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for the server to close ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
+  const untilServerClosed = (socket: WebSocket, what: string) => until(() => !server.webSocket.sockets.has(socket), `the server to close ${what}`);
 
   /**
    * onlineMembers over the user's own socket: the server handles a socket's messages in order and this

@@ -13,6 +13,7 @@ import { disposeLater } from './helpers/disposal.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { collect, rawSocket, withTimeout, wsClient, sendFrame, waitForFrame } from './helpers/ws.ts';
+import { range } from './helpers/waits.ts';
 
 type Raw = ReturnType<typeof rawSocket>;
 interface Frame {
@@ -385,7 +386,7 @@ describe('slow consumer', () => {
       );
 
       const events = await feed.waitForCount(MESSAGES, 60_000);
-      expect(events.map((event) => event.seq)).toEqual(Array.from({ length: MESSAGES }, (_, i) => i + 1));
+      expect(events.map((event) => event.seq)).toEqual(range(1, MESSAGES));
       expect(feed.errors).toEqual([]);
 
       stalled.socket.resume();
