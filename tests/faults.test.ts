@@ -4,6 +4,7 @@ import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
+import { disposeLater } from './helpers/disposal.ts';
 import { databaseUrl, describeWithPostgres, describeWithRedis } from './helpers/env.ts';
 import { expectData, graphqlHttp } from './helpers/http.ts';
 import { startInstance, stopAllInstances } from './helpers/process.ts';
@@ -105,9 +106,10 @@ describeWithPostgres('migrations with several instances', () => {
       const me = await expectData(instances[2]!.httpUrl, alice.token, '{ me { id } }');
       expect(me.me.id).toBe(alice.id);
       const check = new Client({ connectionString: url.toString() });
+      const endCheck = disposeLater('a PostgreSQL client', () => check.end());
       await check.connect();
       const applied = await check.query('select count(*)::int as count from mikro_orm_migrations');
-      await check.end();
+      await endCheck();
       expect(applied.rows[0].count).toBe(1);
       await stopAllInstances();
     } finally {
