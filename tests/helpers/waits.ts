@@ -8,7 +8,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Asks `check` again and again until it answers something other than undefined or false, and answers
  * that; fails after `timeoutMs` naming `what`. For states that send no event (a count on the server,
- * another instance's view): a check that is true once is true for good, or the test says what it saw.
+ * another instance's view); events are awaited on their feed (feed.ts).
  */
 export async function until<R>(
   check: () => Promise<R | undefined | false> | R | undefined | false,

@@ -7,6 +7,7 @@ import { disposeLater } from './disposal.ts';
 import { feed } from './feed.ts';
 import { withTimeout } from './waits.ts';
 
+// First written here: still importable from here.
 export { withTimeout };
 
 export function wsClient(url: string, options: Partial<ClientOptions> & { token?: string } = {}): Client {
