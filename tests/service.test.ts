@@ -14,6 +14,7 @@ import { redisUrl } from './helpers/env.ts';
 import { expectData, graphqlHttp } from './helpers/http.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, uniqueUserId, type TestUser } from './helpers/tokens.ts';
+import { until } from './helpers/waits.ts';
 import { rawSocket, withTimeout, sendFrame, waitForFrame, type Frame } from './helpers/ws.ts';
 
 let server: TestServer;
@@ -29,17 +30,14 @@ describe('GET /health', () => {
   it(`answers 200 with JSON naming the database${redisUrl ? ' and Redis' : ''} as up`, async () => {
     // Redis is connected in the background after start: until then the answer is a 503 that names
     // Redis, and only Redis, as down.
-    const deadline = Date.now() + 5000;
-    let response = await fetch(`${server.url}/health`);
-    while (response.status !== 200 && Date.now() < deadline) {
-      expect({ status: response.status, body: await response.json() }).toEqual({
+    const response = await until(async () => {
+      const answer = await fetch(`${server.url}/health`);
+      if (answer.status === 200) return answer;
+      expect({ status: answer.status, body: await answer.json() }).toEqual({
         status: 503,
         body: { status: 'unavailable', checks: { database: 'up', redis: 'down' } },
       });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      response = await fetch(`${server.url}/health`);
-    }
-    if (response.status !== 200) throw new Error(`timed out after 5000 ms waiting for /health to answer 200 (Redis to connect)`);
+    }, '/health to answer 200 (Redis to connect)', 5000);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'up', ...(redisUrl ? { redis: 'up' } : {}) } });
   });

@@ -13,7 +13,7 @@ import { disposeLater } from './helpers/disposal.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { collect, rawSocket, withTimeout, wsClient, sendFrame, waitForFrame } from './helpers/ws.ts';
-import { range } from './helpers/waits.ts';
+import { range, until } from './helpers/waits.ts';
 
 type Raw = ReturnType<typeof rawSocket>;
 interface Frame {
@@ -300,19 +300,15 @@ describe('frame size, operations per socket and sockets per user', () => {
     // A closed socket no longer counts.
     held[0]!.socket.close(1000);
     await closed(held[0]!, 'the client\'s own close');
-    const deadline = Date.now() + 3000;
-    for (;;) {
+    // The server counts the socket out when its side has closed too, a moment after the client's.
+    await until(async () => {
       const again = await open(server);
       sendFrame(again, { type: 'connection_init', payload: { authorization: `Bearer ${alice.token}` } });
-      const outcome = await Promise.race([
-        waitForFrame(again, (message) => message.type === 'connection_ack', 'connection_ack').then(() => 'acknowledged'),
-        closed(again, 'a close').then(({ code }) => `closed ${code}`),
+      return Promise.race([
+        waitForFrame(again, (message) => message.type === 'connection_ack', 'connection_ack').then(() => true),
+        closed(again, 'a close').then(() => false),
       ]);
-      if (outcome === 'acknowledged') break;
-      // The server counts the socket out when its side has closed too, a moment after the client's.
-      if (Date.now() > deadline) throw new Error(`timed out after 3000 ms waiting for a freed socket slot: ${outcome}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    }, 'a freed socket slot: a new socket of alice acknowledged', 3000);
   });
 });
 
