@@ -1,10 +1,9 @@
 // Starts the service as a separate OS process (node src/main.ts), as an operator runs it, and
-// learns its port from the start-up banner, and answers once its /health is 200. Used where a test
-// is about several instances.
+// learns its port from the start-up banner. Used where a test is about several instances. Killed
+// after the test (or file) that started it, if it is still running.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { disposeOpened, disposeLater } from './disposal.ts';
-import { until } from './waits.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const nodeBinary = process.execPath;
@@ -54,8 +53,6 @@ export async function startInstance(env: Record<string, string>, timeoutMs = 30_
       reject(new Error(`instance exited before listening:\n${output}`));
     });
   });
-  // Listening comes before Redis is connected: ready once /health says everything is up.
-  await until(() => fetch(`http://127.0.0.1:${port}/health`).then((response) => response.ok, () => false), `the instance on port ${port} to be healthy`, timeoutMs);
   const instance: InstanceProcess = {
     child,
     port,
