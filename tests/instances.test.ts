@@ -155,6 +155,8 @@ describeWithRedis('several instances', () => {
       const room = (await createRoom(survivor, alice, [bob.id])).room.id;
       const watcher = wsClient(survivor.wsUrl, { token: alice.token });
       const presence = collect<{ userId: string; status: string }>(watcher, PRESENCE, { roomId: room });
+      // The watch is live (it counts alice present) before bob comes: his ONLINE cannot pass it by.
+      await waitUntilOnline(survivor, alice, room, alice.id);
       const victim = wsClient(doomed.wsUrl, { token: bob.token, retryAttempts: 0 });
       collect(victim, TYPING, { roomId: room });
       await presence.waitFor((event) => event.userId === bob.id && event.status === 'ONLINE', 'bob ONLINE', 20_000);
@@ -172,6 +174,7 @@ describeWithRedis('several instances', () => {
       const room = (await createRoom(survivor, alice, [bob.id])).room.id;
       const watcher = wsClient(survivor.wsUrl, { token: alice.token });
       const presence = collect<{ userId: string; status: string }>(watcher, PRESENCE, { roomId: room });
+      await waitUntilOnline(survivor, alice, room, alice.id);
       const closes: number[] = [];
       const onLeaving = wsClient(leaving.wsUrl, { token: bob.token, on: { closed: (event) => closes.push((event as { code: number }).code) } });
       collect(onLeaving, TYPING, { roomId: room });
