@@ -8,13 +8,13 @@ import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { createRoom, sendMessage } from './helpers/chat.ts';
 import { expectData, graphqlHttp } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { disposeLater } from './helpers/disposal.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, developmentKey, tokenFor, uniqueUserId } from './helpers/tokens.ts';
 import { collect, rawSocket, withTimeout, wsClient } from './helpers/ws.ts';
 
 const ME = 'query { me { id name } }';
 
-afterAll(stopAllServers);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: a socket spoken to by hand, the graphql-ws client with its close recorded, tiny servers.
@@ -120,10 +120,10 @@ async function startLocalServer(handle: (path: string) => { status: number; body
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    async close() {
+    close: disposeLater('a local HTTP server', async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    }),
   };
 }
 
@@ -360,7 +360,6 @@ describe('AUTH_PROFILE_URL', () => {
     });
     server = await startServer({ AUTH_PROFILE_URL: `${profiles.url}/users/{id}` });
   });
-  afterAll(() => profiles.close());
 
   it('a token without a name takes the name of the profile', async () => {
     const id = uniqueUserId('profiled');
@@ -473,7 +472,6 @@ describe('JWT_JWKS_URL with ES256, JWT_ISSUER and JWT_AUDIENCE', () => {
       JWT_AUDIENCE: AUDIENCE,
     });
   });
-  afterAll(() => keySet.close());
 
   const es256Token = (
     userId: string,

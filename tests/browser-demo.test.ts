@@ -1,22 +1,19 @@
 // The browser demo (demo/, served at `/` in development) in a real headless Chromium driven by
 // playwright-core: two users in two browser contexts sign in with development tokens, open their
 // direct room, see each other online, scroll back through history, and see typing and messages live.
-// The test builds the demo first (demo/build.ts, about 2 s) and writes test-results/browser-demo.png.
+// The test builds the demo first (demo/build.ts, about 2 s, as `npm start` does), checks that the
+// service serves it (without Chromium too), and writes test-results/browser-demo.png.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSchema, createYoga } from 'graphql-yoga';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { loadConfig } from '../src/config.ts';
-import { useDemoPage } from '../src/server/http/use-demo-page.ts';
-import { useDevTokens } from '../src/server/http/use-dev-tokens.ts';
 import { createRoom, sendMessage } from './helpers/chat.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { disposeLater } from './helpers/disposal.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { tokenFor, uniqueUserId, type TestUser } from './helpers/tokens.ts';
+import { range } from './helpers/waits.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -32,10 +29,24 @@ const describeWithChromium = existsSync(CHROMIUM)
         it.skip(`needs ${CHROMIUM} (apt-get install chromium)`, () => undefined);
       });
 
+let server: TestServer;
+
+beforeAll(async () => {
+  await buildDemo();
+  server = await startServer();
+}, 60_000);
+
+it('the service serves the demo at /, with every asset the page loads', async () => {
+  const page = await fetch(`${server.url}/`);
+  const html = await page.text();
+  expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+  expect(html).toContain('<title>Chat API demo</title>');
+  const assets = [...html.matchAll(/(?:src|href)="\.?(\/assets\/[^"]+)"/g)].map((match) => match[1]!);
+  expect(assets.length).toBeGreaterThan(0);
+  for (const asset of assets) expect([asset, (await fetch(`${server.url}${asset}`)).status]).toEqual([asset, 200]);
+});
+
 describeWithChromium('the browser demo, two users in Chromium', () => {
-  let server: TestServer;
-  let pageServer: Server | undefined;
-  let pageUrl: string;
   let browser: Browser;
   let alice: TestUser;
   let bob: TestUser;
@@ -45,20 +56,9 @@ describeWithChromium('the browser demo, two users in Chromium', () => {
   let alicePage: Page;
   let bobPage: Page;
 
+  const pageUrl = () => `${server.url}/`;
+
   beforeAll(async () => {
-    await buildDemo();
-    server = await startServer();
-    if (await servesDemo(server.url)) {
-      pageUrl = `${server.url}/`;
-    } else {
-      // The service does not serve the demo (its plugins are not in yoga.ts's list): the same plugins
-      // run on a side server, the page there is pointed at the API, and the API admits its origin.
-      const side = await startPageServer();
-      pageServer = side.server;
-      await server.stop();
-      server = await startServer({ ALLOWED_ORIGINS: side.origin });
-      pageUrl = `${side.origin}/?api=${encodeURIComponent(server.httpUrl)}`;
-    }
     alice = { id: uniqueUserId('alice'), name: 'Alice', token: '' };
     bob = { id: uniqueUserId('bob'), name: 'Bob', token: '' };
     alice.token = await tokenFor(alice.id, { name: alice.name });
@@ -69,18 +69,14 @@ describeWithChromium('the browser demo, two users in Chromium', () => {
       args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
+    disposeLater('Chromium', () => browser.close());
     [aliceContext, bobContext] = await Promise.all([newContext(browser), newContext(browser)]);
     [alicePage, bobPage] = await Promise.all([aliceContext.newPage(), bobContext.newPage()]);
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    if (pageServer) await new Promise((resolve) => pageServer!.close(resolve));
-    await stopAllServers();
-  });
 
   it('each user signs in with a development token, opens the direct room, and sees the other online', async () => {
-    await Promise.all([signIn(alicePage, pageUrl, alice), signIn(bobPage, pageUrl, bob)]);
+    await Promise.all([signIn(alicePage, pageUrl(), alice), signIn(bobPage, pageUrl(), bob)]);
     // Alice opens the room by Bob's id (createRoom answers the existing one); Bob picks it from his list.
     await alicePage.fill('#open-direct [name=userId]', bob.id);
     await alicePage.click('#open-direct button');
@@ -97,7 +93,7 @@ describeWithChromium('the browser demo, two users in Chromium', () => {
     await bobPage.locator('#messages').evaluate((list) => list.scrollTo(0, 0));
     await bobPage.locator('#messages li[data-seq="1"]').waitFor();
     const seqs = await bobPage.locator('#messages li.message').evaluateAll((items) => items.map((item) => Number((item as HTMLElement).dataset.seq)));
-    expect(seqs).toEqual(Array.from({ length: HISTORY }, (_, i) => i + 1));
+    expect(seqs).toEqual(range(1, HISTORY));
   }, 60_000);
 
   it('typing shows on the other side, and messages arrive live both ways', async () => {
@@ -165,24 +161,4 @@ function buildDemo(): Promise<void> {
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`demo build failed (${code}):\n${output}`))));
   });
-}
-
-async function servesDemo(url: string): Promise<boolean> {
-  const response = await fetch(`${url}/`);
-  return response.ok && (await response.text()).includes('<title>Chat API demo</title>');
-}
-
-/** The demo page and /dev/token, on a port of their own: the two plugins, on a Yoga with nothing else. */
-async function startPageServer(): Promise<{ server: Server; origin: string }> {
-  const jwt = loadConfig({ NODE_ENV: 'test' }).jwt;
-  const yoga = createYoga({
-    schema: createSchema({ typeDefs: 'type Query { unused: Boolean }' }),
-    graphqlEndpoint: '/unused',
-    landingPage: false,
-    graphiql: false,
-    plugins: [useDemoPage({ production: false }), useDevTokens({ production: false, jwt })],
-  });
-  const server = createServer(yoga);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
