@@ -12,6 +12,7 @@ import { useContractErrorCodes } from '../errors/use-error-codes.ts';
 import { useDemoPage } from '../http/use-demo-page.ts';
 import { useDevTokens } from '../http/use-dev-tokens.ts';
 import { logUnexpected } from '../errors/error-reporting.ts';
+import { CompiledOperations } from './compiled-operations.ts';
 import { useCompiledExecution } from './use-compiled-execution.ts';
 import { useHealth, type HealthChecks } from '../http/use-health.ts';
 import { useQueryLimits } from '../../limits/use-query-limits.ts';
@@ -62,7 +63,7 @@ export function createYogaServer(options: {
       useContractErrorCodes(),
       useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),
       useQueryLimits(options.queryLimits),
-      useCompiledExecution(logger),
+      useCompiledExecution(logger, new CompiledOperations(schema)),
       useErrorHandler(({ errors, context, phase }) => logUnexpected(logger, errors, phase, (context as Partial<OperationContext>).requestId)),
     ],
   });
