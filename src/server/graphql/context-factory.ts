@@ -33,7 +33,6 @@ export function createContextFactory(services: Services, authenticate: Authentic
       viewer,
       em: operationEm,
       services,
-      transport: initial.socketSession ? 'ws' : 'http',
       loaders: new Loaders(operationEm),
       // Made when first read, when an error is logged: a random id for every operation was the
       // largest share of what sends left for full collections (README, Performance).
