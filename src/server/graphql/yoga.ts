@@ -11,7 +11,7 @@ import { createMaskError } from '../errors/graphql-errors.ts';
 import { useContractErrorCodes } from '../errors/use-error-codes.ts';
 import { useDemoPage } from '../http/use-demo-page.ts';
 import { useDevTokens } from '../http/use-dev-tokens.ts';
-import { logUnexpected } from '../errors/error-reporting.ts';
+import { logUnexpected, yogaLogging } from '../errors/error-reporting.ts';
 import { CompiledOperations } from './compiled-operations.ts';
 import { useCompiledExecution } from './use-compiled-execution.ts';
 import { useHealth, type HealthChecks } from '../http/use-health.ts';
@@ -28,6 +28,16 @@ query MyRooms {
   }
 }
 `;
+
+/**
+ * The request id of the operation an error handler is told about. In the execution phase envelop's
+ * useErrorHandler (5.x) passes the execution arguments as "context", the context being their
+ * `contextValue`; in the other phases it is the context itself.
+ */
+function requestIdOf(context: unknown): string | undefined {
+  const operation = (context as { contextValue?: unknown }).contextValue ?? context;
+  return (operation as Partial<OperationContext>).requestId;
+}
 
 export function createYogaServer(options: {
   production: boolean;
@@ -49,12 +59,7 @@ export function createYogaServer(options: {
     // GraphiQL runs subscriptions as server-sent events, which carry the Authorization header it shows.
     graphiql: production ? false : { title: 'Chat API', defaultQuery: EXAMPLE_OPERATION },
     maskedErrors: { maskError: createMaskError(production) },
-    logging: {
-      debug: (...args) => logger.debug(args),
-      info: (...args) => logger.info(args),
-      warn: (...args) => logger.warn(args),
-      error: (...args) => logger.error(args),
-    },
+    logging: yogaLogging(logger),
     plugins: [
       useHealth(options.health),
       useDemoPage({ production }),
@@ -64,7 +69,7 @@ export function createYogaServer(options: {
       useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),
       useQueryLimits(options.queryLimits),
       useCompiledExecution(logger, new CompiledOperations(schema)),
-      useErrorHandler(({ errors, context, phase }) => logUnexpected(logger, errors, phase, (context as Partial<OperationContext>).requestId)),
+      useErrorHandler(({ errors, context, phase }) => logUnexpected(logger, errors, phase, requestIdOf(context))),
     ],
   });
 }
