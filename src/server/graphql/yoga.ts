@@ -10,24 +10,16 @@ import type { InitialContext } from './context-factory.ts';
 import { createMaskError } from '../errors/graphql-errors.ts';
 import { useContractErrorCodes } from '../errors/use-error-codes.ts';
 import { useDemoPage } from '../http/use-demo-page.ts';
+import { useFavicon } from '../http/use-favicon.ts';
 import { useDevTokens } from '../http/use-dev-tokens.ts';
 import { logUnexpected, yogaLogging } from '../errors/error-reporting.ts';
 import { CompiledOperations } from './compiled-operations.ts';
 import { useCompiledExecution } from './use-compiled-execution.ts';
+import { createGraphiQLRenderer, GRAPHIQL_OPTIONS } from './graphiql.ts';
+import { useOpenIntrospection } from './use-open-introspection.ts';
 import { useHealth, type HealthChecks } from '../http/use-health.ts';
 import { useQueryLimits } from '../../limits/use-query-limits.ts';
 import { useSchemaPrivacy } from './use-schema-privacy.ts';
-
-const EXAMPLE_OPERATION = `# Set the Authorization header below ("Headers" tab):
-#   { "Authorization": "Bearer <token from: npm run token -- alice Alice>" }
-
-query MyRooms {
-  me { id name }
-  rooms(first: 10) {
-    edges { node { id kind title members { id name } lastMessage { seq senderName content createdAt } } }
-  }
-}
-`;
 
 /**
  * The request id of the operation an error handler is told about. In the execution phase envelop's
@@ -57,11 +49,14 @@ export function createYogaServer(options: {
     healthCheckEndpoint: '/yoga-health',
     landingPage: false,
     // GraphiQL runs subscriptions as server-sent events, which carry the Authorization header it shows.
-    graphiql: production ? false : { title: 'Chat API', defaultQuery: EXAMPLE_OPERATION },
+    graphiql: production ? false : GRAPHIQL_OPTIONS,
+    renderGraphiQL: createGraphiQLRenderer(),
     maskedErrors: { maskError: createMaskError(production) },
     logging: yogaLogging(logger),
     plugins: [
       useHealth(options.health),
+      useFavicon(),
+      useOpenIntrospection({ enabled: !production && options.introspection, schema }),
       useDemoPage({ production }),
       useDevTokens({ production, jwt: options.jwt }),
       useMetrics(options.metrics),
