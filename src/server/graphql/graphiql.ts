@@ -8,10 +8,11 @@ import type { GraphiQLOptions } from 'graphql-yoga';
 const TOKEN_HEADER = '{ "Authorization": "Bearer <paste a token: npm run -s token -- alice Alice>" }';
 
 /** Every operation of the API, ready to run; the cursor's operation is the one Run (Ctrl-Enter) sends. */
-export const EXAMPLE_OPERATIONS = `# Chat API. First set your token in the Headers tab below (npm run -s token -- alice Alice):
-#   { "Authorization": "Bearer <token>" }
-# Then put the cursor in an operation and press Run (Ctrl-Enter). Every operation of the API is
-# here; they take their values from the Variables tab: set "roomId" to a room's id once you have one.
+export const EXAMPLE_OPERATIONS = `# Chat API. First, in the Headers tab below, paste a token
+# (npm run -s token -- alice Alice):  { "Authorization": "Bearer <token>" }
+# Then put the cursor in an operation and press Run (Ctrl-Enter).
+# Every operation of the API is below; their values come from the
+# Variables tab: set "roomId" once you have a room.
 # The schema (Docs, top left) needs no token in development.
 
 query MyRooms {
@@ -21,7 +22,8 @@ query MyRooms {
   }
 }
 
-# The direct room of you and one other user: created once, found again after (created: false).
+# The direct room of you and one other user: created once,
+# the same room after that (created: false).
 mutation CreateDirectRoom($otherUserId: ID!) {
   createRoom(participantIds: [$otherUserId]) { created room { id kind members { id name } } }
 }
@@ -31,7 +33,8 @@ mutation CreateGroupRoom($participantIds: [ID!]!, $title: String) {
   createRoom(participantIds: $participantIds, title: $title) { created room { id kind title members { id name } } }
 }
 
-# Live messages of the room (without roomId: of all your rooms). Runs until you stop it.
+# Live messages of the room (without roomId: of all your rooms).
+# Runs until you stop it.
 subscription MessageAdded($roomId: ID) {
   messageAdded(roomId: $roomId) { seq senderName content createdAt }
 }
