@@ -43,6 +43,10 @@ mutation SendMessage($roomId: ID!, $content: String!) {
   sendMessage(roomId: $roomId, content: $content) { seq content createdAt }
 }
 
+query Room($roomId: ID!) {
+  room(id: $roomId) { id kind title createdAt members { id name } }
+}
+
 query History($roomId: ID!) {
   messages(roomId: $roomId, last: 20) {
     edges { node { seq senderName content createdAt } }
