@@ -72,7 +72,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
     const authenticate = await createAuthenticator(config, services.entityManager, (error, userId) =>
       logger.warn({ err: error, userId }, 'profile look-up failed'),
     );
-    const context = createContextFactory(services, authenticate);
+    const context = createContextFactory(services, authenticate, { schemaWithoutToken: !config.production && config.introspection });
     const yoga = createYogaServer({
       production: config.production,
       introspection: config.introspection,

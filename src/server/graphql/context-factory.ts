@@ -9,6 +9,7 @@ import { DomainError } from '../../errors.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Loaders } from '../../resolvers/loaders.ts';
 import { toGraphQLError } from '../errors/graphql-errors.ts';
+import { asksOnlyAboutSchema, SCHEMA_READER } from './schema-only.ts';
 
 /** What graphql-ws passes in for operations on a socket. */
 export interface SocketSession {
@@ -17,15 +18,17 @@ export interface SocketSession {
   id: string;
 }
 
-/** HTTP operations come with their request; WebSocket operations with their socket's session. */
+/** HTTP operations come with their request and parameters; WebSocket operations with their socket's session. */
 export interface InitialContext {
   request?: Request;
+  params?: { query?: unknown; operationName?: unknown };
   socketSession?: SocketSession;
 }
 
-export function createContextFactory(services: Services, authenticate: Authenticate) {
+/** `schemaWithoutToken`: outside production, operations about the schema alone need no token (schema-only.ts). */
+export function createContextFactory(services: Services, authenticate: Authenticate, options: { schemaWithoutToken: boolean }) {
   return async (initial: InitialContext): Promise<OperationContext> => {
-    const viewer = initial.socketSession?.viewer ?? (await httpViewer(initial.request, authenticate));
+    const viewer = initial.socketSession?.viewer ?? (await httpViewer(initial, authenticate, options.schemaWithoutToken));
     let requestId = initial.request?.headers.get('x-request-id')?.slice(0, 100) || undefined;
     let em: EntityManager | undefined;
     const operationEm = () => (em ??= services.entityManager());
@@ -43,10 +46,12 @@ export function createContextFactory(services: Services, authenticate: Authentic
   };
 }
 
-async function httpViewer(request: Request | undefined, authenticate: Authenticate): Promise<Identity> {
+async function httpViewer(initial: InitialContext, authenticate: Authenticate, schemaWithoutToken: boolean): Promise<Identity> {
   try {
-    return await authenticate(tokenFromAuthorization(request?.headers.get('authorization') ?? undefined));
+    return await authenticate(tokenFromAuthorization(initial.request?.headers.get('authorization') ?? undefined));
   } catch (error) {
+    // Looked at only once the token failed: a valid request costs no second parse.
+    if (schemaWithoutToken && error instanceof DomainError && asksOnlyAboutSchema(initial.params)) return SCHEMA_READER;
     throw error instanceof DomainError ? toGraphQLError(error) : error;
   }
 }

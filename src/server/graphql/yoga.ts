@@ -16,7 +16,6 @@ import { logUnexpected, yogaLogging } from '../errors/error-reporting.ts';
 import { CompiledOperations } from './compiled-operations.ts';
 import { useCompiledExecution } from './use-compiled-execution.ts';
 import { createGraphiQLRenderer, GRAPHIQL_OPTIONS } from './graphiql.ts';
-import { useOpenIntrospection } from './use-open-introspection.ts';
 import { useHealth, type HealthChecks } from '../http/use-health.ts';
 import { useQueryLimits } from '../../limits/use-query-limits.ts';
 import { useSchemaPrivacy } from './use-schema-privacy.ts';
@@ -56,7 +55,6 @@ export function createYogaServer(options: {
     plugins: [
       useHealth(options.health),
       useFavicon(),
-      useOpenIntrospection({ enabled: !production && options.introspection, schema }),
       useDemoPage({ production }),
       useDevTokens({ production, jwt: options.jwt }),
       useMetrics(options.metrics),
