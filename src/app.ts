@@ -120,6 +120,9 @@ export async function startApp(config: Config): Promise<RunningApp> {
         await Promise.race([httpClosed, delay(STOP_STEP_MS)]);
         clearInterval(closeIdle);
         httpServer.closeAllConnections();
+        // Subscriptions over server-sent events end with their connections: their cleanups (presence
+        // OFFLINE) run before pub-sub and presence stop.
+        await services.streams.drained(STOP_STEP_MS);
         const requestsDoneMs = Date.now() - started;
         services.typingTimers.stop();
         await services.presence.stop();
