@@ -15,7 +15,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadConfig } from '../src/config.ts';
 import { useDemoPage } from '../src/server/http/use-demo-page.ts';
 import { useDevTokens } from '../src/server/http/use-dev-tokens.ts';
-import { describeWithChromium, launchChromium, pageProblems, screenshotSideBySide, serviceOnlyContext } from './helpers/browser.ts';
+import { describeWithChromium, iconsOf, launchChromium, pageProblems, screenshotSideBySide, serviceOnlyContext } from './helpers/browser.ts';
 import { createRoom, sendMessage } from './helpers/chat.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { tokenFor, uniqueUserId, type TestUser } from './helpers/tokens.ts';
@@ -145,7 +145,9 @@ describeWithChromium('the browser demo, two users in Chromium', () => {
     await alicePage.locator(`#members li[data-user-id="${bob.id}"][data-status="offline"]`).waitFor();
   }, 60_000);
 
-  it('asked for nothing outside the service, and nothing failed (no missing favicon)', () => {
+  it('asked for nothing outside the service, nothing failed, and its icon is there', async () => {
+    const origin = new URL(alicePage.url()).origin;
+    expect(await iconsOf(alicePage)).toEqual([`${origin}/favicon.svg 200`, `${origin}/favicon.ico 200`]);
     expect(profiles.flatMap((profile) => profile.refused)).toEqual([]);
     expect(problems).toEqual([]);
   });

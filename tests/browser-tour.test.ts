@@ -13,7 +13,7 @@ import { Kind, parse } from 'graphql';
 import type { Browser, Page } from 'playwright-core';
 import { schema } from '../src/schema/index.ts';
 import { EXAMPLE_OPERATIONS } from '../src/server/graphql/graphiql.ts';
-import { describeWithChromium, launchChromium, pageProblems, screenshotSideBySide, serviceOnlyContext } from './helpers/browser.ts';
+import { describeWithChromium, iconsOf, launchChromium, pageProblems, screenshotSideBySide, serviceOnlyContext } from './helpers/browser.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { uniqueUserId } from './helpers/tokens.ts';
 
@@ -220,7 +220,9 @@ describeWithChromium('the README tour in GraphiQL, offline, in Chromium', () => 
     await second.close();
   }, 60_000);
 
-  it('asked for nothing outside the service, and nothing failed (no missing favicon)', () => {
+  it('asked for nothing outside the service, nothing failed, and its icon is there', async () => {
+    const origin = new URL(alice.page.url()).origin;
+    expect(await iconsOf(alice.page)).toEqual([`${origin}/favicon.svg 200`, `${origin}/favicon.ico 200`]);
     expect(refused()).toEqual([]);
     expect(problems).toEqual([]);
   });

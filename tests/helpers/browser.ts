@@ -55,6 +55,20 @@ export function pageProblems(page: Page): string[] {
   return problems;
 }
 
+/**
+ * The page's icon as the browser would fetch it (headless Chromium asks for none by itself), and
+ * /favicon.ico, which every browser asks for unprompted (fetched from here: Chromium refuses a page's
+ * own fetch of that path while requests are intercepted).
+ */
+export async function iconsOf(page: Page): Promise<string[]> {
+  const declared = await page.evaluate(async () => {
+    const href = document.querySelector<HTMLLinkElement>('link[rel~="icon"]')?.href;
+    return href ? `${href} ${(await fetch(href)).status}` : 'no <link rel="icon">';
+  });
+  const ico = new URL('/favicon.ico', page.url()).href;
+  return [declared, `${ico} ${(await fetch(ico)).status}`];
+}
+
 /** One picture of the pages' windows side by side, the first on the left. */
 export async function screenshotSideBySide(browser: Browser, pages: Page[], path: string): Promise<void> {
   const shots = await Promise.all(pages.map((page) => page.screenshot()));
