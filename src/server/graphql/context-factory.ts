@@ -1,6 +1,7 @@
 // Builds the per-operation context, on HTTP from the Authorization header, on WebSocket from the
 // identity the socket proved at connection_init.
 import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
 import type { Authenticate } from '../../auth/authenticator.ts';
 import type { Identity } from '../../auth/identity.ts';
 import { tokenFromAuthorization } from '../../auth/token-sources.ts';
@@ -29,7 +30,7 @@ export interface InitialContext {
 export function createContextFactory(services: Services, authenticate: Authenticate, options: { schemaWithoutToken: boolean }) {
   return async (initial: InitialContext): Promise<OperationContext> => {
     const viewer = initial.socketSession?.viewer ?? (await httpViewer(initial, authenticate, options.schemaWithoutToken));
-    let requestId = initial.request?.headers.get('x-request-id')?.slice(0, 100) || undefined;
+    let requestId = requestIdOf(initial.request);
     let em: EntityManager | undefined;
     const operationEm = () => (em ??= services.entityManager());
     return {
@@ -46,12 +47,22 @@ export function createContextFactory(services: Services, authenticate: Authentic
   };
 }
 
+/** The id the client gave its request (`x-request-id`), if any: what the logs of its operation carry. */
+export function requestIdOf(request: Request | undefined): string | undefined {
+  return request?.headers.get('x-request-id')?.slice(0, 100) || undefined;
+}
+
 async function httpViewer(initial: InitialContext, authenticate: Authenticate, schemaWithoutToken: boolean): Promise<Identity> {
   try {
     return await authenticate(tokenFromAuthorization(initial.request?.headers.get('authorization') ?? undefined));
   } catch (error) {
+    if (!(error instanceof DomainError)) {
+      // The database away while the user is looked up: a GraphQL error that keeps its cause, so that
+      // the error handler logs the cause itself (envelop would wrap anything else in a new Error).
+      throw new GraphQLError('Unexpected error.', { originalError: error as Error });
+    }
     // Looked at only once the token failed: a valid request costs no second parse.
-    if (schemaWithoutToken && error instanceof DomainError && asksOnlyAboutSchema(initial.params)) return SCHEMA_READER;
-    throw error instanceof DomainError ? toGraphQLError(error) : error;
+    if (schemaWithoutToken && asksOnlyAboutSchema(initial.params)) return SCHEMA_READER;
+    throw toGraphQLError(error);
   }
 }

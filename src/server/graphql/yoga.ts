@@ -1,4 +1,5 @@
 // The GraphQL engine: Yoga over the Pothos schema, with error masking, error logging, query limits and /health.
+import { randomUUID } from 'node:crypto';
 import { createYoga, useErrorHandler } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config, Limits } from '../../config.ts';
@@ -6,7 +7,7 @@ import type { OperationContext } from '../../context.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import { useMetrics } from '../../metrics/use-metrics.ts';
 import { schema } from '../../schema/index.ts';
-import type { InitialContext } from './context-factory.ts';
+import { requestIdOf, type InitialContext } from './context-factory.ts';
 import { createMaskError } from '../errors/graphql-errors.ts';
 import { useContractErrorCodes } from '../errors/use-error-codes.ts';
 import { useDemoPage } from '../http/use-demo-page.ts';
@@ -23,11 +24,12 @@ import { useSchemaPrivacy } from './use-schema-privacy.ts';
 /**
  * The request id of the operation an error handler is told about. In the execution phase envelop's
  * useErrorHandler (5.x) passes the execution arguments as "context", the context being their
- * `contextValue`; in the other phases it is the context itself.
+ * `contextValue`; in the context phase there is only Yoga's initial context, with the request, and
+ * the id is the client's or a new one.
  */
-function requestIdOf(context: unknown): string | undefined {
-  const operation = (context as { contextValue?: unknown }).contextValue ?? context;
-  return (operation as Partial<OperationContext>).requestId;
+function requestIdFor(context: unknown): string {
+  const operation = ((context as { contextValue?: unknown }).contextValue ?? context) as Partial<OperationContext> & InitialContext;
+  return operation.requestId ?? requestIdOf(operation.request) ?? randomUUID();
 }
 
 export function createYogaServer(options: {
@@ -62,7 +64,7 @@ export function createYogaServer(options: {
       useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),
       useQueryLimits(options.queryLimits),
       useCompiledExecution(logger, new CompiledOperations(schema)),
-      useErrorHandler(({ errors, context, phase }) => logUnexpected(logger, errors, phase, requestIdOf(context))),
+      useErrorHandler(({ errors, context, phase }) => logUnexpected(logger, errors, phase, requestIdFor(context))),
     ],
   });
 }
