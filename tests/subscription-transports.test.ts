@@ -157,3 +157,16 @@ describe.each(TRANSPORTS)('subscriptions over %s', (transport) => {
     });
   });
 });
+
+describe('over SSE only', () => {
+  it('a subscription whose variables do not coerce is refused before it runs: 400, BAD_USER_INPUT, as every refusal over HTTP', async () => {
+    const alice = await createUser('alice');
+    const response = await fetch(server.httpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${alice.token}` },
+      body: JSON.stringify({ query: asVariable('typing', 'userId'), variables: {} }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('"code":"BAD_USER_INPUT"');
+  });
+});

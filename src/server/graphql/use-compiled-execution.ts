@@ -31,7 +31,8 @@ export function useCompiledExecution(logger: Logger, compiled: CompiledOperation
   ) as Plugin;
   return {
     onExecute,
-    onSubscribe: ({ setSubscribeFn }) => {
+    onSubscribe: ({ args, setSubscribeFn }) => {
+      if (!variablesCoerce(args)) return; // Yoga's own executor refuses it: 400, BAD_USER_INPUT
       setSubscribeFn(async (args) => {
         const source = await createSourceEventStream(args);
         if (!isAsyncIterable(source)) return source;
