@@ -76,7 +76,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
     const authenticate = await createAuthenticator(config, services.entityManager, (error, userId) =>
       logger.warn({ err: error, userId }, 'profile look-up failed'),
     );
-    const context = createContextFactory(services, authenticate);
+    const context = createContextFactory(services, authenticate, { schemaWithoutToken: !config.production && config.introspection });
     // One masking for every answer: Yoga's HTTP pipeline, socket refusals and live events.
     const maskError = createMaskError(config.production);
     const yoga = createYogaServer({
@@ -126,6 +126,9 @@ export async function startApp(config: Config): Promise<RunningApp> {
         await Promise.race([httpClosed, delay(STOP_STEP_MS)]);
         clearInterval(closeIdle);
         httpServer.closeAllConnections();
+        // Subscriptions over server-sent events end with their connections: their cleanups (presence
+        // OFFLINE) run before pub-sub and presence stop.
+        await services.streams.drained(STOP_STEP_MS);
         const requestsDoneMs = Date.now() - started;
         // What uses Redis stops first (presence still writes its release), then the connections.
         services.typingTimers.stop();

@@ -128,8 +128,8 @@ async function startLocalServer(handle: (path: string) => { status: number; body
 }
 
 /** HTTP refuses a token as GraphQL over HTTP refuses a request before it runs: 401, UNAUTHENTICATED, no data. */
-async function expectHttpRefusal(url: string, token: string | undefined) {
-  const result = await graphqlHttp(url, token, ME);
+async function expectHttpRefusal(url: string, token: string | undefined, query = ME) {
+  const result = await graphqlHttp(url, token, query);
   expect(result.status).toBe(401);
   expect(result.contentType).toMatch(/^application\/graphql-response\+json/);
   expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -342,6 +342,37 @@ describe('with the development secret (HS256)', () => {
       expect(room.members).toContainEqual({ id: user.id, name: user.name });
       expect((await sendMessage(server, user, room.id, 'back again')).senderId).toBe(user.id);
     });
+  });
+});
+
+describe('questions about the schema alone', () => {
+  const SCHEMA = '{ __schema { queryType { name } } __type(name: "Room") { name } }';
+  let development: TestServer;
+  let production: TestServer;
+  beforeAll(async () => {
+    [development, production] = await Promise.all([
+      startServer(),
+      startServer({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(32), GRAPHQL_INTROSPECTION: 'true' }),
+    ]);
+  });
+
+  it.each([
+    ['no token', undefined],
+    ["GraphiQL's placeholder", '<paste a token: npm run -s token -- alice Alice>'],
+  ])('in development are answered with %s (GraphiQL\'s docs before the header is set)', async (_case, token) => {
+    const result = await graphqlHttp(development.httpUrl, token, SCHEMA);
+    expect(result).toMatchObject({ status: 200, data: { __schema: { queryType: { name: 'Query' } }, __type: { name: 'Room' } } });
+    expect(result.errors).toBeUndefined();
+  });
+
+  it('in development, anything beyond the schema still needs a token, and a schema question over a query limit is still refused', async () => {
+    await expectHttpRefusal(development.httpUrl, undefined, '{ __typename me { id } }');
+    const deep = `{ __type(name: "Room") { ${'ofType { '.repeat(12)}name${' }'.repeat(12)} } }`;
+    expect(await graphqlHttp(development.httpUrl, undefined, deep)).toMatchObject({ status: 400, data: undefined, errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
+  });
+
+  it('in production (introspection on) need a token like everything else', async () => {
+    await expectHttpRefusal(production.httpUrl, undefined, SCHEMA);
   });
 });
 

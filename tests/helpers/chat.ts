@@ -75,6 +75,8 @@ export function subscriptionRefusal(
         },
         error: (error) => {
           if (Array.isArray(error)) for (const item of error) codes.push(item?.extensions?.code);
+          // A socket refused for its token closes with 4401: the WebSocket's UNAUTHENTICATED.
+          else if ((error as { code?: number })?.code === 4401) codes.push('UNAUTHENTICATED');
           else codes.push(`not a GraphQL error: ${String(error)}`);
           end();
         },
