@@ -20,6 +20,7 @@ import { createMaskError } from './server/errors/graphql-errors.ts';
 import { createLogger } from './server/logger.ts';
 import { attachGraphqlWebSocket, type GraphqlWebSocket } from './server/ws/ws-server.ts';
 import { WsCloseCode } from './server/ws/ws-close-codes.ts';
+import { withBoundedBody } from './server/http/bounded-body.ts';
 import { withDefaultAccept } from './server/http/default-accept.ts';
 import { createYogaServer } from './server/graphql/yoga.ts';
 
@@ -83,7 +84,9 @@ export async function startApp(config: Config): Promise<RunningApp> {
       metrics,
       jwt: config.jwt,
     });
-    const httpServer = createServer((request, response) => yoga(withDefaultAccept(request), response));
+    const httpServer = createServer(
+      withBoundedBody(config.limits.httpMaxBodyBytes, (request, response) => yoga(withDefaultAccept(request), response)),
+    );
     webSocket = attachGraphqlWebSocket({
       httpServer,
       yoga,

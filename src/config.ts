@@ -69,6 +69,8 @@ export interface Limits {
     /** A socket whose unsent data passes this is a slow consumer and is closed. */
     readonly maxBufferedBytes: number;
   };
+  /** An HTTP request body larger than this is refused with 413 before it is read whole. */
+  readonly httpMaxBodyBytes: number;
   /**
    * Origins (scheme://host[:port]) allowed to open a WebSocket from a browser. Empty: only pages
    * served by this service itself (Origin host equals Host). A request without Origin is not a browser.
@@ -118,6 +120,7 @@ function limits(env: Env): Limits {
       maxSocketsPerUser: integer(env, 'WS_MAX_SOCKETS_PER_USER', 20, 1, 100_000),
       maxBufferedBytes: integer(env, 'WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     }),
+    httpMaxBodyBytes: integer(env, 'HTTP_MAX_BODY_BYTES', 65_536, 1024, 100 * 1024 * 1024),
     allowedOrigins: origins(env),
   });
 }
