@@ -21,6 +21,7 @@ import { createLogger } from './server/logger.ts';
 import { attachGraphqlWebSocket, type GraphqlWebSocket } from './server/ws/ws-server.ts';
 import { WsCloseCode } from './server/ws/ws-close-codes.ts';
 import { withBoundedBody } from './server/http/bounded-body.ts';
+import { createClientAddress } from './server/http/client-address.ts';
 import { withDefaultAccept } from './server/http/default-accept.ts';
 import { createYogaServer } from './server/graphql/yoga.ts';
 
@@ -84,8 +85,11 @@ export async function startApp(config: Config): Promise<RunningApp> {
       metrics,
       jwt: config.jwt,
     });
+    const clientAddress = createClientAddress(config.trustedProxies);
     const httpServer = createServer(
-      withBoundedBody(config.limits.httpMaxBodyBytes, (request, response) => yoga(withDefaultAccept(request), response)),
+      withBoundedBody(config.limits.httpMaxBodyBytes, (request, response) =>
+        yoga(withDefaultAccept(request), response, { clientAddress: clientAddress(request) }),
+      ),
     );
     webSocket = attachGraphqlWebSocket({
       httpServer,
@@ -97,6 +101,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
       finishErrors: createFinishErrors({ production: config.production, logger, metrics }),
       limits: config.limits,
       rateLimiter: services.rateLimiter,
+      clientAddress,
     });
     const connected = await Promise.all([pubsub.ready(REDIS_WAIT_MS), services.presence.ready(REDIS_WAIT_MS)]);
     if (!connected.every(Boolean)) logger.warn('Redis is not answering: serving without live fan-out until it does');

@@ -1,5 +1,6 @@
 // The environment, parsed and validated once into a frozen, typed object. Nothing else reads process.env.
 import { createPublicKey } from 'node:crypto';
+import { isIP } from 'node:net';
 
 /** The only secret in the repository: signs and verifies tokens in development mode, never in production. */
 export const DEVELOPMENT_JWT_SECRET = 'development-secret-do-not-use-in-production';
@@ -38,6 +39,11 @@ export interface Config {
   /** With Redis: an instance whose presence heartbeat is older than this is taken for dead. */
   readonly presenceExpiryMs: number;
   readonly logLevel: string;
+  /**
+   * Addresses and CIDR ranges of the proxies and load balancers in front: from these peers the
+   * client's address is taken from X-Forwarded-For. Empty: the TCP peer is the client.
+   */
+  readonly trustedProxies: readonly string[];
   readonly limits: Limits;
 }
 
@@ -99,6 +105,20 @@ function origins(env: Env): readonly string[] {
     }
   }
   return Object.freeze(list.map((origin) => origin.replace(/\/$/, '')));
+}
+
+function trustedProxies(env: Env): readonly string[] {
+  const list = (optional(env, 'TRUSTED_PROXIES') ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of list) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const bits = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(`TRUSTED_PROXIES entries must be addresses or CIDR ranges like 10.0.0.0/8, got "${entry}"`);
+    }
+  }
+  return Object.freeze(list);
 }
 
 function limits(env: Env): Limits {
@@ -234,6 +254,7 @@ export function loadConfig(env: Env = process.env): Config {
     typingTimeoutMs: integer(env, 'TYPING_TIMEOUT_MS', 6000, 100, 60_000),
     presenceExpiryMs: integer(env, 'PRESENCE_EXPIRY_MS', 15_000, 300, 300_000),
     logLevel: optional(env, 'LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    trustedProxies: trustedProxies(env),
     limits: limits(env),
   });
 }

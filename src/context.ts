@@ -41,4 +41,6 @@ export interface OperationContext {
   readonly transport: 'http' | 'ws';
   readonly loaders: Loaders;
   readonly requestId: string;
+  /** Where the operation came from (the client behind a trusted proxy), for logs. */
+  readonly clientAddress: string;
 }

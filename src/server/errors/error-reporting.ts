@@ -6,12 +6,12 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../../metrics/metrics.ts';
 import { countErrors } from '../../metrics/use-metrics.ts';
 import { createMaskError, isUnexpected, originalOf } from './graphql-errors.ts';
-import type { FinishErrors } from '../ws/ws-shared-results.ts';
+import type { ErrorOrigin, FinishErrors } from '../ws/ws-shared-results.ts';
 
 /** Logs the errors no resolver meant (not a domain or GraphQL error), with what they were doing. */
-export function logUnexpected(logger: Logger, errors: readonly unknown[], phase: string, requestId?: string): void {
+export function logUnexpected(logger: Logger, errors: readonly unknown[], origin: ErrorOrigin): void {
   for (const error of errors) {
-    if (isUnexpected(error)) logger.error({ err: originalOf(error), requestId, phase }, 'operation failed');
+    if (isUnexpected(error)) logger.error({ err: originalOf(error), ...origin }, 'operation failed');
   }
 }
 
@@ -19,7 +19,7 @@ export function createFinishErrors(options: { production: boolean; logger: Logge
   const maskError = createMaskError(options.production);
   return (errors, origin = { phase: 'subscribe' }) => {
     countErrors(options.metrics, errors);
-    logUnexpected(options.logger, errors, origin.phase, origin.requestId);
+    logUnexpected(options.logger, errors, origin);
     return errors.map((error) => maskError(error, 'Unexpected error.') as GraphQLError);
   };
 }

@@ -15,11 +15,15 @@ export interface SocketSession {
   viewer: Identity;
   /** Names the socket in logs. */
   id: string;
+  /** Where the socket's upgrade came from (client-address.ts), for logs. */
+  clientAddress: string;
 }
 
 /** HTTP operations come with their request; WebSocket operations with their socket's session. */
 export interface InitialContext {
   request?: Request;
+  /** HTTP: the request's client address (client-address.ts), given by the HTTP server. */
+  clientAddress?: string;
   socketSession?: SocketSession;
 }
 
@@ -35,6 +39,7 @@ export function createContextFactory(services: Services, authenticate: Authentic
       services,
       transport: initial.socketSession ? 'ws' : 'http',
       loaders: new Loaders(operationEm),
+      clientAddress: initial.socketSession?.clientAddress ?? initial.clientAddress ?? 'unknown',
       // Made when first read, when an error is logged: a random id for every operation was the
       // largest share of what sends left for full collections (README, Performance).
       get requestId() {

@@ -63,7 +63,10 @@ export function createYogaServer(options: {
       useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),
       useQueryLimits(options.queryLimits),
       useCompiledExecution(logger),
-      useErrorHandler(({ errors, context, phase }) => logUnexpected(logger, errors, phase, (context as Partial<OperationContext>).requestId)),
+      useErrorHandler(({ errors, context, phase }) => {
+        const { requestId, clientAddress } = context as Partial<OperationContext> & InitialContext;
+        logUnexpected(logger, errors, { phase, requestId, clientAddress });
+      }),
     ],
   });
 }

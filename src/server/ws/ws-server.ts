@@ -18,6 +18,7 @@ import type { Authenticate } from '../../auth/authenticator.ts';
 import type { OperationContext } from '../../context.ts';
 import type { Limits } from '../../config.ts';
 import type { RateLimiter } from '../../limits/index.ts';
+import type { ClientAddress } from '../http/client-address.ts';
 import { tokenFromSocket } from '../../auth/token-sources.ts';
 import { DomainError } from '../../errors.ts';
 import { CompiledOperations } from '../graphql/compiled-operations.ts';
@@ -55,6 +56,7 @@ export function attachGraphqlWebSocket(options: {
   maskError: (error: unknown, message: string) => Error;
   limits: Limits;
   rateLimiter: RateLimiter;
+  clientAddress: ClientAddress;
   /** For the errors of live subscriptions, which do not pass through Yoga's plugins. */
   finishErrors: FinishErrors;
 }): GraphqlWebSocket {
@@ -74,6 +76,7 @@ export function attachGraphqlWebSocket(options: {
     allowedOrigins: limits.allowedOrigins,
     connectionsPerIp: limits.connectionsPerIp,
     rateLimiter: options.rateLimiter,
+    clientAddress: options.clientAddress,
   });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     admit(request, socket)
@@ -81,7 +84,7 @@ export function attachGraphqlWebSocket(options: {
         if (admitted) wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
       })
       .catch((error: unknown) => {
-        logger.error({ err: error }, 'could not admit a WebSocket upgrade');
+        logger.error({ err: error, clientAddress: options.clientAddress(request) }, 'could not admit a WebSocket upgrade');
         refuseUpgrade(socket, 503, 'Try again later');
       });
   };
@@ -122,7 +125,7 @@ export function attachGraphqlWebSocket(options: {
           );
           return false;
         }
-        const session: SocketSession & { expiry?: NodeJS.Timeout } = { viewer, id: randomUUID() };
+        const session: SocketSession & { expiry?: NodeJS.Timeout } = { viewer, id: randomUUID(), clientAddress: ctx.extra.clientAddress };
         sessions.set(socket, session);
         if (viewer.expiresAt !== undefined) closeWhenExpired(socket, session, viewer.expiresAt);
         return true;
@@ -130,7 +133,7 @@ export function attachGraphqlWebSocket(options: {
         if (error instanceof DomainError) {
           socket.close(WsCloseCode.Unauthorized, error.message.slice(0, 120));
         } else {
-          logger.error({ err: error }, 'could not authenticate a socket');
+          logger.error({ err: error, clientAddress: ctx.extra.clientAddress }, 'could not authenticate a socket');
           socket.close(WsCloseCode.TryAgainLater, 'Try again later');
         }
         return false;
@@ -175,7 +178,7 @@ export function attachGraphqlWebSocket(options: {
       sessions.delete(ctx.extra.socket);
     },
   });
-  serveGraphqlWs(wss, graphqlWs, { maxBufferedBytes: limits.webSocket.maxBufferedBytes, logger });
+  serveGraphqlWs(wss, graphqlWs, { maxBufferedBytes: limits.webSocket.maxBufferedBytes, logger, clientAddress: options.clientAddress });
 
   return {
     sockets: wss.clients,

@@ -27,7 +27,14 @@ export type SerialisedPayload = Buffer | Promise<Buffer>;
  * What becomes of errors answered outside Yoga's pipeline before clients see them (masking, logging,
  * counting); `origin` names the phase and operation in the log.
  */
-export type FinishErrors = (errors: readonly GraphQLError[], origin?: { phase: string; requestId?: string }) => readonly GraphQLError[];
+/** What an error log line says of where the error came from. */
+export interface ErrorOrigin {
+  phase: string;
+  requestId?: string;
+  clientAddress?: string;
+}
+
+export type FinishErrors = (errors: readonly GraphQLError[], origin?: ErrorOrigin) => readonly GraphQLError[];
 
 export class SharedResults {
   readonly #finishErrors: FinishErrors;
