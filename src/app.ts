@@ -10,6 +10,7 @@ import { announceExpiredPresence } from './resolvers/presence-expiry.ts';
 import { createPubSub } from './pubsub/index.ts';
 import { localFanOut } from './pubsub/local-fan-out.ts';
 import { OpenStreams } from './resolvers/event-stream.ts';
+import { FeedCatchUp } from './resolvers/feed-catch-up.ts';
 import { createTypingTimers } from './typing/index.ts';
 import { createRateLimiter } from './limits/index.ts';
 import { countingPubSub } from './metrics/counting-pubsub.ts';
@@ -66,11 +67,16 @@ export async function startApp(config: Config): Promise<RunningApp> {
       rateLimiter: createRateLimiter(config, logger),
       metrics,
       streams: new OpenStreams(),
+      feedCatchUp: new FeedCatchUp((error, what) => logger.warn({ err: error, what }, 'a feed could not catch up after pub-sub resumed')),
       logger,
       run: database.run,
       storeMessage: database.storeMessage,
       entityManager: () => database.orm.em.fork(),
     };
+    pubsub.onResumed(() => {
+      const started = Date.now();
+      void services.feedCatchUp.resume().then((sources) => logger.info({ sources, ms: Date.now() - started }, 'pub-sub resumed: open feeds caught up from storage'));
+    });
     const authenticate = await createAuthenticator(config, services.entityManager, (error, userId) =>
       logger.warn({ err: error, userId }, 'profile look-up failed'),
     );

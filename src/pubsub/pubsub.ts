@@ -16,6 +16,11 @@ export interface PubSub {
   subscribe<T>(topic: Topic<T>, listener: (payload: T) => void): Promise<Unsubscribe>;
   /** Resolves true once connected (at once in-process), false after `timeoutMs`. */
   ready(timeoutMs: number): Promise<boolean>;
+  /**
+   * Calls `listener` each time delivery resumes after events may have been lost: this instance's
+   * subscription to Redis came back (its channels subscribed again). Never in-process.
+   */
+  onResumed(listener: () => void): void;
   /** True when events reach other instances now (always true in-process). */
   healthy(): Promise<boolean>;
   stop(): Promise<void>;
