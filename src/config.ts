@@ -75,6 +75,13 @@ export interface Limits {
     /** A socket whose unsent data passes this is a slow consumer and is closed. */
     readonly maxBufferedBytes: number;
   };
+  /** Work that waits in this instance, at most; more is refused with RATE_LIMITED (README, Overload). */
+  readonly overload: {
+    /** Sends waiting for a statement to store them. */
+    readonly maxQueuedSends: number;
+    /** Statements (reads, single sends) waiting for a pooled connection. */
+    readonly maxQueuedStatements: number;
+  };
   /** An HTTP request body larger than this is refused with 413 before it is read whole. */
   readonly httpMaxBodyBytes: number;
   /**
@@ -139,6 +146,10 @@ function limits(env: Env): Limits {
       maxSubscriptionsPerSocket: integer(env, 'WS_MAX_SUBSCRIPTIONS', 100, 1, 100_000),
       maxSocketsPerUser: integer(env, 'WS_MAX_SOCKETS_PER_USER', 20, 1, 100_000),
       maxBufferedBytes: integer(env, 'WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    }),
+    overload: Object.freeze({
+      maxQueuedSends: integer(env, 'MAX_QUEUED_SENDS', 2000, 1, 1_000_000),
+      maxQueuedStatements: integer(env, 'MAX_QUEUED_STATEMENTS', 1000, 1, 1_000_000),
     }),
     httpMaxBodyBytes: integer(env, 'HTTP_MAX_BODY_BYTES', 65_536, 1024, 100 * 1024 * 1024),
     allowedOrigins: origins(env),

@@ -26,6 +26,7 @@ import type { InitialContext, SocketSession } from '../graphql/context-factory.t
 import { LiveDelivery, type SocketDelivery } from './ws-live-delivery.ts';
 import type { FinishErrors } from './ws-shared-results.ts';
 import { createSocketExecute, type SocketExecute } from './ws-execution.ts';
+import { DrainRate } from '../../limits/drain-rate.ts';
 import { operationsOverLimit, SocketsPerUser } from '../../limits/socket-limits.ts';
 import { createUpgradeGate, refuseUpgrade } from './ws-upgrade-gate.ts';
 import { serveGraphqlWs, type SocketExtra } from './ws-transport.ts';
@@ -38,6 +39,12 @@ const VALIDATED_DOCUMENTS = 1000;
 
 /** setTimeout's longest delay; a later expiry is re-armed when it fires. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+interface Session extends SocketSession {
+  expiry?: NodeJS.Timeout;
+  /** The socket's queries and mutations as they finish: how soon a socket at its operation limit has room. */
+  readonly finished: DrainRate;
+}
 
 export interface GraphqlWebSocket {
   /** Sockets open now. */
@@ -63,7 +70,7 @@ export function attachGraphqlWebSocket(options: {
   const { yoga, authenticate, logger, limits } = options;
   // ws refuses a frame over maxPayload before buffering all of it, closing the socket with 1009.
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.webSocket.maxFrameBytes, handleProtocols });
-  const sessions = new WeakMap<WebSocket, SocketSession & { expiry?: NodeJS.Timeout }>();
+  const sessions = new WeakMap<WebSocket, Session>();
   const userSockets = new SocketsPerUser<WebSocket>(limits.webSocket.maxSocketsPerUser);
   const { schema } = yoga.getEnveloped();
   const compiled = new CompiledOperations(schema);
@@ -125,7 +132,7 @@ export function attachGraphqlWebSocket(options: {
           );
           return false;
         }
-        const session: SocketSession & { expiry?: NodeJS.Timeout } = { viewer, id: randomUUID(), clientAddress: ctx.extra.clientAddress };
+        const session: Session = { viewer, id: randomUUID(), clientAddress: ctx.extra.clientAddress, finished: new DrainRate() };
         sessions.set(socket, session);
         if (viewer.expiresAt !== undefined) closeWhenExpired(socket, session, viewer.expiresAt);
         return true;
@@ -142,7 +149,9 @@ export function attachGraphqlWebSocket(options: {
     onSubscribe: async (ctx, id, payload) => {
       const session = sessions.get(ctx.extra.socket);
       if (!session) return [new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
-      const overLimit = operationsOverLimit(ctx.subscriptions, limits.webSocket.maxSubscriptionsPerSocket);
+      const overLimit = operationsOverLimit(ctx.subscriptions, limits.webSocket.maxSubscriptionsPerSocket, (inFlight) =>
+        session.finished.retryAfterMs(inFlight),
+      );
       if (overLimit) return [overLimit];
       let document = validated.get(payload.query);
       if (!document) {
@@ -159,7 +168,9 @@ export function attachGraphqlWebSocket(options: {
       }
       // A subscription lives as long as its client wants: it keeps its delivery, not an execute.
       const subscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
-      const rootValue: SocketOperation = subscription ? { delivery: { id, send: ctx.extra.send } } : { execute: executeCompiled };
+      const rootValue: SocketOperation = subscription
+        ? { delivery: { id, send: ctx.extra.send } }
+        : { execute: (args) => executeCompiled(args).finally(() => session.finished.done(1)) };
       const args: ExecutionArgs = {
         schema,
         operationName: payload.operationName,
