@@ -13,6 +13,7 @@ import { OpenStreams } from './resolvers/event-stream.ts';
 import { FeedCatchUp } from './resolvers/feed-catch-up.ts';
 import { createTypingTimers } from './typing/index.ts';
 import { createRateLimiter } from './limits/index.ts';
+import { OperationsInFlight } from './limits/operations-in-flight.ts';
 import { countingPubSub } from './metrics/counting-pubsub.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createContextFactory } from './server/graphql/context-factory.ts';
@@ -81,6 +82,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
       logger.warn({ err: error, userId }, 'profile look-up failed'),
     );
     const context = createContextFactory(services, authenticate);
+    const inFlight = new OperationsInFlight(config.limits.overload.maxOperationsInFlight);
     const yoga = createYogaServer({
       production: config.production,
       introspection: config.introspection,
@@ -90,6 +92,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
       health: { database: database.ping, ...(config.redisUrl ? { redis: pubsub.healthy } : {}) },
       metrics,
       jwt: config.jwt,
+      inFlight,
     });
     const clientAddress = createClientAddress(config.trustedProxies);
     const httpServer = createServer(
@@ -108,6 +111,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
       limits: config.limits,
       rateLimiter: services.rateLimiter,
       clientAddress,
+      inFlight,
     });
     const connected = await Promise.all([pubsub.ready(REDIS_WAIT_MS), services.presence.ready(REDIS_WAIT_MS)]);
     if (!connected.every(Boolean)) logger.warn('Redis is not answering: serving without live fan-out until it does');

@@ -81,6 +81,8 @@ export interface Limits {
     readonly maxQueuedSends: number;
     /** Statements (reads, single sends) waiting for a pooled connection. */
     readonly maxQueuedStatements: number;
+    /** Queries and mutations running at once, over every socket and HTTP request. */
+    readonly maxOperationsInFlight: number;
   };
   /** An HTTP request body larger than this is refused with 413 before it is read whole. */
   readonly httpMaxBodyBytes: number;
@@ -150,6 +152,7 @@ function limits(env: Env): Limits {
     overload: Object.freeze({
       maxQueuedSends: integer(env, 'MAX_QUEUED_SENDS', 2000, 1, 1_000_000),
       maxQueuedStatements: integer(env, 'MAX_QUEUED_STATEMENTS', 1000, 1, 1_000_000),
+      maxOperationsInFlight: integer(env, 'MAX_OPERATIONS_IN_FLIGHT', 1000, 1, 1_000_000),
     }),
     httpMaxBodyBytes: integer(env, 'HTTP_MAX_BODY_BYTES', 65_536, 1024, 100 * 1024 * 1024),
     allowedOrigins: origins(env),

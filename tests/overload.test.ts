@@ -4,7 +4,7 @@
 // PostgreSQL is held behind a proxy the test controls, so that work waits as long as the test says.
 import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { createRoom, sendMessage } from './helpers/chat.ts';
+import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
 import { databaseUrl, describeWithPostgres } from './helpers/env.ts';
 import { expectData } from './helpers/http.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
@@ -103,6 +103,34 @@ describeWithPostgres('with PostgreSQL not answering for a while', () => {
     expect(after.map((node) => node.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(new Set(after.map((node) => node.clientMessageId))).toEqual(new Set(cids));
     raw.socket.close();
+    await server.stop();
+  });
+
+  it('queries and mutations past MAX_OPERATIONS_IN_FLIGHT on the instance are refused before they run with RATE_LIMITED; live subscriptions do not count', async () => {
+    const server = await serverBehindProxy({ MAX_OPERATIONS_IN_FLIGHT: '3' });
+    const roomId = (await createRoom(server, alice, [bob.id])).room.id;
+    const [listener, sender] = [await acknowledged(server, bob), await acknowledged(server, alice)];
+    for (let i = 0; i < 5; i++) sendFrame(listener, { id: `live${i}`, type: 'subscribe', payload: { query: 'subscription($r: ID!) { messageAdded(roomId: $r) { seq } }', variables: { r: roomId } } });
+    await waitUntilOnline(server, alice, roomId, bob.id);
+    proxy.hold();
+    try {
+      for (let i = 0; i <= 3; i++) sendFrame(sender, { id: `s${i}`, type: 'subscribe', payload: { query: SEND, variables: { roomId, content: `m${i}` } } });
+      const refusal: Frame = await waitForFrame(sender, (frame) => frame.id === 's3', 'the answer to the operation over the bound');
+      expect(refusal.type).toBe('error');
+      expect(refusal.payload).toEqual([
+        expect.objectContaining({ message: expect.stringMatching(/operations running on this instance/), extensions: { code: 'RATE_LIMITED', retryAfterMs: expect.any(Number) } }),
+      ]);
+    } finally {
+      proxy.release();
+    }
+    const stored = [];
+    for (let i = 0; i < 3; i++) stored.push(await waitForFrame(sender, (frame) => frame.id === `s${i}` && frame.type === 'next', `send ${i} answered`));
+    const lastSeq = Math.max(...stored.map((frame) => frame.payload.data.sendMessage.seq as number));
+    // Room again once they are done.
+    sendFrame(sender, { id: 'after', type: 'subscribe', payload: { query: SEND, variables: { roomId, content: 'after' } } });
+    expect((await waitForFrame(sender, (frame) => frame.id === 'after' && frame.type === 'next', 'a send after')).payload.data.sendMessage.seq).toBe(lastSeq + 1);
+    listener.socket.close();
+    sender.socket.close();
     await server.stop();
   });
 

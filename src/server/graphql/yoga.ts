@@ -15,6 +15,8 @@ import { logUnexpected } from '../errors/error-reporting.ts';
 import { useCompiledExecution } from './use-compiled-execution.ts';
 import { useHealth, type HealthChecks } from '../http/use-health.ts';
 import { useQueryLimits } from '../../limits/use-query-limits.ts';
+import type { OperationsInFlight } from '../../limits/operations-in-flight.ts';
+import { useOperationsInFlight } from '../../limits/use-operations-in-flight.ts';
 import { useSchemaPrivacy } from './use-schema-privacy.ts';
 
 const EXAMPLE_OPERATION = `# Set the Authorization header below ("Headers" tab):
@@ -37,6 +39,7 @@ export function createYogaServer(options: {
   health: HealthChecks;
   metrics: Metrics;
   jwt: Config['jwt'];
+  inFlight: OperationsInFlight;
 }) {
   const { production, logger } = options;
   return createYoga<InitialContext, OperationContext>({
@@ -62,6 +65,7 @@ export function createYogaServer(options: {
       useContractErrorCodes(),
       useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),
       useQueryLimits(options.queryLimits),
+      useOperationsInFlight(options.inFlight),
       useCompiledExecution(logger),
       useErrorHandler(({ errors, context, phase }) => {
         const { requestId, clientAddress } = context as Partial<OperationContext> & InitialContext;

@@ -27,6 +27,7 @@ import { LiveDelivery, type SocketDelivery } from './ws-live-delivery.ts';
 import type { FinishErrors } from './ws-shared-results.ts';
 import { createSocketExecute, type SocketExecute } from './ws-execution.ts';
 import { DrainRate } from '../../limits/drain-rate.ts';
+import type { OperationsInFlight } from '../../limits/operations-in-flight.ts';
 import { operationsOverLimit, SocketsPerUser } from '../../limits/socket-limits.ts';
 import { createUpgradeGate, refuseUpgrade } from './ws-upgrade-gate.ts';
 import { serveGraphqlWs, type SocketExtra } from './ws-transport.ts';
@@ -64,6 +65,8 @@ export function attachGraphqlWebSocket(options: {
   limits: Limits;
   rateLimiter: RateLimiter;
   clientAddress: ClientAddress;
+  /** Queries and mutations running on the instance (HTTP's too): one past the bound is refused. */
+  inFlight: OperationsInFlight;
   /** For the errors of live subscriptions, which do not pass through Yoga's plugins. */
   finishErrors: FinishErrors;
 }): GraphqlWebSocket {
@@ -170,7 +173,13 @@ export function attachGraphqlWebSocket(options: {
       const subscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
       const rootValue: SocketOperation = subscription
         ? { delivery: { id, send: ctx.extra.send } }
-        : { execute: (args) => executeCompiled(args).finally(() => session.finished.done(1)) };
+        : {
+            execute: (args) =>
+              executeCompiled(args).finally(() => {
+                session.finished.done(1);
+                options.inFlight.leave();
+              }),
+          };
       const args: ExecutionArgs = {
         schema,
         operationName: payload.operationName,
@@ -179,7 +188,9 @@ export function attachGraphqlWebSocket(options: {
         contextValue: await options.context({ socketSession: session }),
         rootValue,
       };
-      return args;
+      // Counted from here to the end of its execute, which graphql-ws calls right after this returns.
+      const refusal = subscription ? undefined : options.inFlight.enter();
+      return refusal ? [socketError(refusal)] : args;
     },
     onClose: (ctx) => {
       const session = sessions.get(ctx.extra.socket);
