@@ -1,7 +1,8 @@
 // The overload scenario's run as an SVG chart: for direct rooms and for the group room, messages a
 // second offered, answered (acknowledged), refused and delivered (deliveries ÷ subscribers of a
-// room), then the p99 of the deliveries received each second (log scale); the service in solid
-// lines, the baseline dashed; a line where the offered rate drops to normal.
+// room), each a moving average over 5 s (a group room's sends are answered in batches of up to 100,
+// which per second is a comb), then the p99 of the deliveries received each second (log scale); the
+// service in solid lines, the baseline dashed; a line where the offered rate drops to normal.
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { RunResult } from './report.ts';
 import type { SystemName } from './spec.ts';
@@ -9,7 +10,17 @@ import type { Second, Timeline } from './timeline.ts';
 
 const WIDTH = 1000;
 const PANEL = { width: 440, rateHeight: 230, p99Height: 170 };
-const MARGIN = { left: 60, top: 50, gap: 60, column: 500 };
+const MARGIN = { left: 60, top: 66, gap: 60, column: 500 };
+const SMOOTH_SECONDS = 5;
+
+/** The centred moving average of `values` over SMOOTH_SECONDS. */
+function smooth(values: number[]): number[] {
+  const half = Math.floor(SMOOTH_SECONDS / 2);
+  return values.map((_, i) => {
+    const window = values.slice(Math.max(0, i - half), i + half + 1);
+    return window.reduce((sum, value) => sum + value, 0) / window.length;
+  });
+}
 const SERIES: [keyof Second, string, string][] = [
   ['offered', '#888888', 'offered'],
   ['answered', '#2e8b57', 'answered'],
@@ -37,7 +48,7 @@ function panel(x0: number, y0: number, title: string, timelines: Partial<Record<
   const seconds = Math.max(...present.map(([, t]) => t.seconds.length));
   const boundary = present[0]?.[1].phases[0]?.seconds ?? 0;
   const x = (second: number) => x0 + (second / Math.max(1, seconds)) * PANEL.width;
-  const rateTop = niceTop(Math.max(1, ...present.flatMap(([, t]) => t.seconds.flatMap((s) => [s.offered, s.answered, s.refused, s.delivered]))));
+  const rateTop = niceTop(Math.max(1, ...present.flatMap(([, t]) => SERIES.flatMap(([key]) => smooth(t.seconds.map((s) => s[key] as number))))));
   const rateY = (value: number) => y0 + PANEL.rateHeight - (value / rateTop) * PANEL.rateHeight;
   const p99Base = y0 + PANEL.rateHeight + 40;
   const p99Top = niceTop(Math.max(10, ...present.flatMap(([, t]) => t.seconds.map((s) => s.p99Ms ?? 0))));
@@ -56,7 +67,8 @@ function panel(x0: number, y0: number, title: string, timelines: Partial<Record<
   for (let second = 0; second <= seconds; second += 10) out.push(text(x(second), p99Base + PANEL.p99Height + 16, `${second} s`, 'text-anchor="middle"'));
   for (const [system, timeline] of present) {
     for (const [key, color] of SERIES) {
-      out.push(polyline(timeline.seconds.map((s, i) => [x(i + 0.5), rateY(s[key] as number)]), color, DASH[system]));
+      const values = smooth(timeline.seconds.map((s) => s[key] as number));
+      out.push(polyline(values.map((value, i) => [x(i + 0.5), rateY(value)]), color, DASH[system]));
     }
     const p99 = timeline.seconds.flatMap((s, i): [number, number][] => (s.p99Ms === null ? [] : [[x(i + 0.5), logY(s.p99Ms)]]));
     out.push(polyline(p99, '#6a3d9a', DASH[system]));
@@ -82,8 +94,9 @@ export function overloadChart(run: RunResult): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    text(20, 22, `npm run bench -- --only=overload (${run.startedAt.slice(0, 10)}): ${entry.description}`, 'font-size="13"'),
-    text(20, 38, 'solid: service; dashed: baseline; dotted line: the offered rate drops to normal', 'fill="#555"'),
+    text(20, 20, `npm run bench -- --only=overload (${run.startedAt.slice(0, 10)})`, 'font-size="13" font-weight="bold"'),
+    text(20, 36, entry.description),
+    text(20, 52, `solid: service; dashed: baseline; dotted line: the offered rate drops to normal; rates: ${SMOOTH_SECONDS} s moving averages`, 'fill="#555"'),
     panel(MARGIN.left, MARGIN.top + 12, 'direct rooms', timelines('direct')),
     panel(MARGIN.left + MARGIN.column, MARGIN.top + 12, 'one group room', timelines('group')),
     ...legend,
