@@ -100,7 +100,7 @@ async function isMember(roomId: string, userId: string): Promise<boolean> {
 /** Named prepared statements on this pool, as the service runs its hot ones. */
 const run: RunStatement = (statement, values) => runPrepared(pool, statement, values);
 /** The service's send statements and group commit, so that it stays the ceiling: sends waiting together are stored in one statement. */
-const store = createBatcher((messages: NewMessage[]) => storeMessages(run, messages), SEND_BATCHING);
+const store = createBatcher((messages: NewMessage[]) => storeMessages(run, messages), { ...SEND_BATCHING, maxQueued: Number.POSITIVE_INFINITY });
 
 async function send(roomId: string, userId: string, userName: string | null, frame: Frame): Promise<number> {
   const clientMessageId = frame.clientMessageId ?? null;

@@ -5,6 +5,7 @@ import type { LatencySummary } from './latency.ts';
 import type { LadderResult, StepResult } from './open-loop.ts';
 import type { PgActivity } from './pg-activity.ts';
 import type { CpuWindow } from './proc-stats.ts';
+import type { Timeline } from './timeline.ts';
 import { SYSTEMS, type Plan, type ScenarioName, type SystemName } from './spec.ts';
 
 export interface ScenarioResult {
@@ -124,6 +125,29 @@ function historyReport(seed: Record<string, unknown>, service?: History, baselin
   return `${pairReport(rows)}\nrows seeded: ${seed.rows} per system in ${seed.seedSeconds} s; EXPLAIN ANALYZE of the page query (service):\n${explain.replace(/^/gm, '  ')}`;
 }
 
+type Overload = Record<'direct' | 'group', Timeline> & { stored?: Record<'direct' | 'group', number>; cpuQuota?: string };
+
+function overloadReport(service?: Overload, baseline?: Overload): string {
+  const rows: [string, Cell, Cell][] = [];
+  for (const kind of ['direct', 'group'] as const) {
+    const [s, b] = [service?.[kind], baseline?.[kind]];
+    rows.push(
+      [`${kind}: offered`, s?.offered, b?.offered],
+      [`${kind}: acknowledged`, s?.acknowledged, b?.acknowledged],
+      [`${kind}: stored`, service?.stored?.[kind], baseline?.stored?.[kind]],
+      [`${kind}: refused (RATE_LIMITED)`, s?.refused, b?.refused],
+      [`${kind}: other failures, unanswered`, s ? `${s.failed}, ${s.unanswered}` : null, b ? `${b.failed}, ${b.unanswered}` : null],
+      [`${kind}: delivered % of acknowledged`, s?.deliveredPctOfAcknowledged, b?.deliveredPctOfAcknowledged],
+      [`${kind}: peak RSS (MiB)`, s?.peakRssMiB, b?.peakRssMiB],
+      [`${kind}: recovered after (s)`, s?.recoverSeconds, b?.recoverSeconds],
+    );
+  }
+  const caps = `CPU: service ${service?.cpuQuota ?? '—'}; baseline ${baseline?.cpuQuota ?? '—'}`;
+  return `${pairReport(rows)}
+${caps}
+recovered: seconds from the drop to the normal rate until every later second had p99 < 250 ms and no refusal`;
+}
+
 /** A system's figures as the scenario's result type (they came through JSON). */
 const as = <T>(value: unknown) => value as T | undefined;
 
@@ -176,6 +200,7 @@ export function printReport(run: RunResult): string {
     if (name === 'direct' || name === 'group') out.push(ladderReport(run.plan[name].rates, as<Ladder>(service), as<Ladder>(baseline)));
     if (name === 'idle') out.push(idleReport(as<Record<string, number>>(service), as<Record<string, number>>(baseline)));
     if (name === 'history') out.push(historyReport(entry.seed, as<History>(service), as<History>(baseline)));
+    if (name === 'overload') out.push(overloadReport(as<Overload>(service), as<Overload>(baseline)));
     const machine = systems.map(([system, value]) => `${system} ${busy(value).map((pct) => `${pct}%`).join(' ')}`);
     out.push(`machine busy (all cores, everyone) while measuring: ${machine.join('; ')}`);
     for (const [system, value] of systems) {

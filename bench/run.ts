@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only=direct,group,idle,history] [--idle-sockets=N] [--profile] [--service-node-flags="..."]
+// npm run bench [-- --quick] [--only=direct,group,idle,history,overload] [--idle-sockets=N] [--profile] [--service-node-flags="..."]
 // Creates a database of its own, then for each scenario: seeds it, starts both systems (core 0), drives
 // them with the load generator (core 1) and stops them (--quick starts each system once and runs every
 // scenario on it). A ladder's steps run on the two systems in turn (turns.ts); the other scenarios on
@@ -11,6 +11,8 @@ import pg from 'pg';
 import { createBaselineSchema, createBenchDatabase, migrateService } from './database.ts';
 import { runGenerator } from './generator.ts';
 import { sampleLoad, uptime } from './machine.ts';
+import { capCpu } from './cpu-quota.ts';
+import { writeOverloadChart } from './overload-chart.ts';
 import { samplePgActivity } from './pg-activity.ts';
 import { planFor } from './plan.ts';
 import { printReport, writeResults, type RunResult } from './report.ts';
@@ -122,6 +124,7 @@ result.machine.uptimeAfter = uptime();
 result.machine.loadAverage1m = load.stop();
 console.log(`\n${printReport(result)}`);
 console.log(`\nresults: ${await writeResults(result)}`);
+if (result.scenarios.overload) console.log(`overload chart: ${await writeOverloadChart(result)}`);
 if (profile) console.log(`CPU profiles: ${profileDirectory} (summary: node bench/profile-summary.ts <file>)`);
 // A scenario a system could not run means the bench itself is broken (what --quick in CI is for);
 // slow figures are not failures.
@@ -212,13 +215,19 @@ async function drive(system: SystemName, scenario: ScenarioName, target: Target,
       await turns.take(system, step);
       activity.resume();
     });
+  const cpuPercent = scenarios[scenario].cpuPercent?.(plan);
+  const quota = cpuPercent === undefined ? undefined : capCpu(target.pid, cpuPercent, `chat-bench-${tag}-${system}`);
+  if (quota) console.log(`  the ${system}'s CPU: ${quota.how}`);
   try {
     const figures = await runGenerator(spec, cores.generator, quick ? 120 : 1800, interrupted.signal, takeTurn);
-    record(scenario, system, { ...figures, postgres: await activity.stop() });
+    const stored = await scenarios[scenario].verify?.(pool, tag, system, plan);
+    record(scenario, system, { ...figures, ...stored, ...(quota ? { cpuQuota: quota.how } : {}), postgres: await activity.stop() });
   } catch (error) {
     await activity.stop();
     console.error(`  ${system} ${scenario} failed: ${(error as Error).message}\n${target.output().slice(-2_000)}`);
     record(scenario, system, { error: (error as Error).message });
+  } finally {
+    quota?.release();
   }
 }
 

@@ -4,8 +4,8 @@
 export type SystemName = 'service' | 'baseline';
 export const SYSTEMS: readonly SystemName[] = ['service', 'baseline'];
 
-export type ScenarioName = 'direct' | 'group' | 'idle' | 'history';
-export const SCENARIOS: readonly ScenarioName[] = ['direct', 'group', 'idle', 'history'];
+export type ScenarioName = 'direct' | 'group' | 'idle' | 'history' | 'overload';
+export const SCENARIOS: readonly ScenarioName[] = ['direct', 'group', 'idle', 'history', 'overload'];
 
 /** Open-loop steps: each offered rate is held for `stepSeconds`, then deliveries may trail for `drainSeconds`. */
 export interface LadderPlan {
@@ -42,6 +42,21 @@ export interface HistoryPlan {
   pageSize: number;
 }
 
+/** An offered rate over what the system sustains, then a normal one, each for `phaseSeconds`. */
+export interface OverloadPhases {
+  overRate: number;
+  normalRate: number;
+}
+
+export interface OverloadPlan {
+  /** The systems' CPU cap, in percent of one core (cpu-quota.ts): what the generator's core can outrun. */
+  cpuPercent: number;
+  phaseSeconds: number;
+  drainSeconds: number;
+  direct: OverloadPhases & { rooms: number };
+  group: OverloadPhases & { members: number };
+}
+
 export interface Plan {
   quick: boolean;
   /**
@@ -54,6 +69,7 @@ export interface Plan {
   group: GroupPlan;
   idle: IdlePlan;
   history: HistoryPlan;
+  overload: OverloadPlan;
 }
 
 /** Everything one generator process needs; passed as JSON in argv. */
@@ -79,7 +95,7 @@ export interface RoomSeed {
   members: string[];
 }
 
-const SCENARIO_CODES: Record<ScenarioName, number> = { direct: 1, group: 2, idle: 3, history: 4 };
+const SCENARIO_CODES: Record<ScenarioName, number> = { direct: 1, group: 2, idle: 3, history: 4, overload: 5 };
 
 /** A valid UUID derived from the run tag, the scenario and an index, so both processes compute the same. */
 export function roomId(tag: string, scenario: ScenarioName, index: number): string {

@@ -11,8 +11,10 @@ import { createPubSub } from './pubsub/index.ts';
 import { createRedisClients } from './redis/clients.ts';
 import { localFanOut } from './pubsub/local-fan-out.ts';
 import { OpenStreams } from './resolvers/event-stream.ts';
+import { FeedCatchUp } from './resolvers/feed-catch-up.ts';
 import { createTypingTimers } from './typing/index.ts';
 import { createRateLimiter } from './limits/index.ts';
+import { OperationsInFlight } from './limits/operations-in-flight.ts';
 import { countingPubSub } from './metrics/counting-pubsub.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { createContextFactory } from './server/graphql/context-factory.ts';
@@ -21,6 +23,8 @@ import { createMaskError } from './server/errors/graphql-errors.ts';
 import { createLogger } from './server/logger.ts';
 import { attachGraphqlWebSocket, type GraphqlWebSocket } from './server/ws/ws-server.ts';
 import { WsCloseCode } from './server/ws/ws-close-codes.ts';
+import { withBoundedBody } from './server/http/bounded-body.ts';
+import { createClientAddress } from './server/http/client-address.ts';
 import { withDefaultAccept } from './server/http/default-accept.ts';
 import { createYogaServer } from './server/graphql/yoga.ts';
 
@@ -68,17 +72,23 @@ export async function startApp(config: Config): Promise<RunningApp> {
       rateLimiter: createRateLimiter(redis, logger),
       metrics,
       streams: new OpenStreams(),
+      feedCatchUp: new FeedCatchUp((error, what) => logger.warn({ err: error, what }, 'a feed could not catch up after pub-sub resumed')),
       logger,
       run: database.run,
       storeMessage: database.storeMessage,
       entityManager: () => database.orm.em.fork(),
     };
+    pubsub.onResumed(() => {
+      const started = Date.now();
+      void services.feedCatchUp.resume().then((sources) => logger.info({ sources, ms: Date.now() - started }, 'pub-sub resumed: open feeds caught up from storage'));
+    });
     const authenticate = await createAuthenticator(config, services.entityManager, (error, userId) =>
       logger.warn({ err: error, userId }, 'profile look-up failed'),
     );
     const context = createContextFactory(services, authenticate, { schemaWithoutToken: !config.production && config.introspection });
     // One masking for every answer: Yoga's HTTP pipeline, socket refusals and live events.
     const maskError = createMaskError(config.production);
+    const inFlight = new OperationsInFlight(config.limits.overload.maxOperationsInFlight);
     const yoga = createYogaServer({
       production: config.production,
       introspection: config.introspection,
@@ -89,8 +99,14 @@ export async function startApp(config: Config): Promise<RunningApp> {
       health: { database: database.ping, ...(redis ? { redis: redis.healthy } : {}) },
       metrics,
       jwt: config.jwt,
+      inFlight,
     });
-    const httpServer = createServer((request, response) => yoga(withDefaultAccept(request), response));
+    const clientAddress = createClientAddress(config.trustedProxies);
+    const httpServer = createServer(
+      withBoundedBody(config.limits.httpMaxBodyBytes, (request, response) =>
+        yoga(withDefaultAccept(request), response, { clientAddress: clientAddress(request) }),
+      ),
+    );
     webSocket = attachGraphqlWebSocket({
       httpServer,
       yoga,
@@ -101,6 +117,8 @@ export async function startApp(config: Config): Promise<RunningApp> {
       finishErrors: createFinishErrors({ maskError, logger, metrics }),
       limits: config.limits,
       rateLimiter: services.rateLimiter,
+      clientAddress,
+      inFlight,
     });
     if (redis && !(await redis.ready(REDIS_WAIT_MS))) logger.warn('Redis is not answering: serving without live fan-out until it does');
     await listen(httpServer, config.port, config.host);

@@ -1,5 +1,6 @@
 // The environment, parsed and validated once into a frozen, typed object. Nothing else reads process.env.
 import { createPublicKey } from 'node:crypto';
+import { isIP } from 'node:net';
 
 /** The only secret in the repository: signs and verifies tokens in development mode, never in production. */
 export const DEVELOPMENT_JWT_SECRET = 'development-secret-do-not-use-in-production';
@@ -38,6 +39,11 @@ export interface Config {
   /** With Redis: an instance whose presence heartbeat is older than this is taken for dead. */
   readonly presenceExpiryMs: number;
   readonly logLevel: string;
+  /**
+   * Addresses and CIDR ranges of the proxies and load balancers in front: from these peers the
+   * client's address is taken from X-Forwarded-For. Empty: the TCP peer is the client.
+   */
+  readonly trustedProxies: readonly string[];
   readonly limits: Limits;
 }
 
@@ -69,6 +75,17 @@ export interface Limits {
     /** A socket whose unsent data passes this is a slow consumer and is closed. */
     readonly maxBufferedBytes: number;
   };
+  /** Work that waits in this instance, at most; more is refused with RATE_LIMITED (README, Overload). */
+  readonly overload: {
+    /** Sends waiting for a statement to store them. */
+    readonly maxQueuedSends: number;
+    /** Statements (reads, single sends) waiting for a pooled connection. */
+    readonly maxQueuedStatements: number;
+    /** Queries and mutations running at once, over every socket and HTTP request. */
+    readonly maxOperationsInFlight: number;
+  };
+  /** An HTTP request body larger than this is refused with 413 before it is read whole. */
+  readonly httpMaxBodyBytes: number;
   /**
    * Origins (scheme://host[:port]) allowed to open a WebSocket from a browser. Empty: only pages
    * served by this service itself (Origin host equals Host). A request without Origin is not a browser.
@@ -99,6 +116,20 @@ function origins(env: Env): readonly string[] {
   return Object.freeze(list.map((origin) => origin.replace(/\/$/, '')));
 }
 
+function trustedProxies(env: Env): readonly string[] {
+  const list = (optional(env, 'TRUSTED_PROXIES') ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of list) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const bits = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(`TRUSTED_PROXIES entries must be addresses or CIDR ranges like 10.0.0.0/8, got "${entry}"`);
+    }
+  }
+  return Object.freeze(list);
+}
+
 function limits(env: Env): Limits {
   return Object.freeze({
     sendMessage: rateLimit(env, 'RATE_SEND_MESSAGE', 10, 60),
@@ -118,6 +149,12 @@ function limits(env: Env): Limits {
       maxSocketsPerUser: integer(env, 'WS_MAX_SOCKETS_PER_USER', 20, 1, 100_000),
       maxBufferedBytes: integer(env, 'WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     }),
+    overload: Object.freeze({
+      maxQueuedSends: integer(env, 'MAX_QUEUED_SENDS', 2000, 1, 1_000_000),
+      maxQueuedStatements: integer(env, 'MAX_QUEUED_STATEMENTS', 1000, 1, 1_000_000),
+      maxOperationsInFlight: integer(env, 'MAX_OPERATIONS_IN_FLIGHT', 1000, 1, 1_000_000),
+    }),
+    httpMaxBodyBytes: integer(env, 'HTTP_MAX_BODY_BYTES', 65_536, 1024, 100 * 1024 * 1024),
     allowedOrigins: origins(env),
   });
 }
@@ -231,6 +268,7 @@ export function loadConfig(env: Env = process.env): Config {
     typingTimeoutMs: integer(env, 'TYPING_TIMEOUT_MS', 6000, 100, 60_000),
     presenceExpiryMs: integer(env, 'PRESENCE_EXPIRY_MS', 15_000, 300, 300_000),
     logLevel: optional(env, 'LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    trustedProxies: trustedProxies(env),
     limits: limits(env),
   });
 }

@@ -11,6 +11,7 @@ import type { Loaders } from './resolvers/loaders.ts';
 import type { PresenceStore } from './presence/presence-store.ts';
 import type { PubSub } from './pubsub/index.ts';
 import type { OpenStreams } from './resolvers/event-stream.ts';
+import type { FeedCatchUp } from './resolvers/feed-catch-up.ts';
 import type { TypingTimers } from './typing/index.ts';
 
 /** What lives as long as the app: built once by app.ts, shared by every operation. */
@@ -23,6 +24,8 @@ export interface Services {
   readonly metrics: Metrics;
   /** Subscriptions open now; a graceful stop waits for their cleanups. */
   readonly streams: OpenStreams;
+  /** Feeds with a sequence, caught up from storage when pub-sub resumes after losing events. */
+  readonly feedCatchUp: FeedCatchUp;
   readonly logger: Logger;
   /** Runs a hot statement (db/prepared.ts) without an entity manager. */
   readonly run: RunStatement;
@@ -39,4 +42,6 @@ export interface OperationContext {
   readonly services: Services;
   readonly loaders: Loaders;
   readonly requestId: string;
+  /** Where the operation came from (the client behind a trusted proxy), for logs. */
+  readonly clientAddress: string;
 }

@@ -41,3 +41,13 @@ export class RateLimited extends DomainError {
     this.details.retryAfterMs = retryAfterMs;
   }
 }
+
+/**
+ * This instance cannot take more work right now (CONTRACT.md, Limits): refused as a rate limit is,
+ * so that the client backs off and retries (a send with its clientMessageId), and nothing is stored.
+ */
+export class Overloaded extends RateLimited {
+  constructor(what: string, retryAfterMs: number) {
+    super(`The server is busy (${what}): retry in ${retryAfterMs} ms`, retryAfterMs);
+  }
+}

@@ -61,6 +61,87 @@ describeWithRedis('a Redis outage', () => {
       console.info(`Redis outage: ${during.length} messages sent during it; the resumed subscription got ${replay.length} of them, ${new Set(replay.map((e) => e.seq)).size} distinct`);
       await Promise.all([client.dispose(), resumer.dispose()]);
     });
+
+    it('a quiet room gets what was sent through another instance during the outage once Redis returns, with no further send, in order and once', async () => {
+      const own = await startOwnRedis();
+      try {
+        const env = { DATABASE_URL: databaseUrl!, REDIS_URL: own.url };
+        const [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
+        const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
+        const room = (await createRoom(a, alice, [bob.id])).room.id;
+        const client = wsClient(a.wsUrl, { token: alice.token });
+        const inRoom = collect<{ seq: number }>(client, MESSAGE_ADDED, { roomId: room });
+        const allRooms = collect<{ seq: number }>(client, MESSAGE_ADDED, {});
+        const has = (feed: { events: { seq: number }[] }, seq: number) => feed.events.some((event) => event.seq === seq);
+        // Both feeds live: the room feed once alice counts as online, the all-rooms feed once a probe arrives.
+        await waitUntilOnline(b, bob, room, alice.id);
+        let last = 0;
+        await until(async () => ((last = (await sendMessage(b, bob, room, 'probe')).seq), allRooms.events.length > 0), 'the all-rooms feed live');
+        await Promise.all([inRoom.waitFor((event) => event.seq === last, 'the last probe'), allRooms.waitFor((event) => event.seq === last, 'the last probe')]);
+
+        await own.stop();
+        await until(async () => (await health(a.httpUrl)).status === 503, 'instance A to notice the outage');
+        for (const i of range(1, 3)) last = (await sendMessage(b, bob, room, `during ${i}`)).seq;
+        await own.start();
+        const restarted = Date.now();
+        await Promise.all([inRoom.waitFor((event) => event.seq === last, 'the outage caught up', 10_000), allRooms.waitFor((event) => event.seq === last, 'the outage caught up', 10_000)]);
+        console.info(`Redis outage catch-up: a quiet room's subscribers on the other instance got the outage's messages ${Date.now() - restarted} ms after Redis answered again`);
+        expect([has(inRoom, last - 2), has(allRooms, last - 2)]).toEqual([true, true]);
+        await until(async () => (await health(a.httpUrl)).status === 200, 'instance A healthy again');
+        // Whatever the catch-up and a later event may both carry comes once.
+        last = (await sendMessage(b, bob, room, 'after')).seq;
+        await Promise.all([inRoom.waitFor((event) => event.seq === last, 'the message after'), allRooms.waitFor((event) => event.seq === last, 'the message after')]);
+        expect(inRoom.events.map((event) => event.seq)).toEqual(range(1, last));
+        const allSeqs = allRooms.events.map((event) => event.seq);
+        expect(allSeqs).toEqual(range(allSeqs[0]!, last));
+        await client.dispose();
+      } finally {
+        await own.stop();
+      }
+    });
+
+    it('200 rooms followed on one instance all catch up after an outage, each message once', async () => {
+      const own = await startOwnRedis();
+      try {
+        const rooms = 200;
+        const env = { DATABASE_URL: databaseUrl!, REDIS_URL: own.url, RATE_CREATE_ROOM_BURST: '1000', RATE_SEND_MESSAGE_BURST: '1000' };
+        const [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
+        const [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
+        const roomIds: string[] = [];
+        for (const i of range(1, rooms)) roomIds.push((await createRoom(a, alice, [bob.id, carol.id], `room ${i}`)).room.id);
+        // Every room followed twice on A: by one all-rooms feed and by a feed of its own (100 to a socket).
+        const sockets = range(1, 3).map(() => wsClient(a.wsUrl, { token: alice.token }));
+        const allRooms = collect<{ roomId: string; seq: number }>(sockets[2]!, 'subscription { messageAdded { roomId seq } }');
+        const perRoom = roomIds.map((roomId, i) =>
+          collect<{ seq: number }>(sockets[i % 2]!, MESSAGE_ADDED, { roomId }),
+        );
+        // The all-rooms feed delivers whatever is sent once it has read its rooms' positions: once a probe arrives.
+        await until(async () => (await sendMessage(b, bob, roomIds[0]!, 'probe'), allRooms.events.length > 0), 'the all-rooms feed live');
+        const inRoom = (roomId: string) => allRooms.events.filter((event) => event.roomId === roomId).map((event) => event.seq);
+        const last = new Map<string, number>();
+        for (const roomId of roomIds) last.set(roomId, (await sendMessage(b, bob, roomId, 'before')).seq);
+        await Promise.all(perRoom.map((feed, i) => feed.waitFor((event) => event.seq === last.get(roomIds[i]!), 'the message before', 20_000)));
+        await allRooms.waitFor(() => roomIds.every((roomId) => inRoom(roomId).includes(last.get(roomId)!)), 'every room live', 20_000);
+
+        await own.stop();
+        for (const roomId of roomIds) last.set(roomId, (await sendMessage(b, bob, roomId, 'during')).seq);
+        await own.start();
+        const restarted = Date.now();
+        await Promise.all(perRoom.map((feed, i) => feed.waitFor((event) => event.seq === last.get(roomIds[i]!), 'the message sent during the outage', 20_000)));
+        await allRooms.waitFor(() => roomIds.every((roomId) => inRoom(roomId).includes(last.get(roomId)!)), 'every room caught up', 20_000);
+        console.info(`Redis outage catch-up: ${rooms} rooms, each followed by two feeds on one instance, caught up ${Date.now() - restarted} ms after Redis answered again`);
+        // In order, each once: every feed's seqs run one by one up to the last sent.
+        const consecutive = (seqs: number[]) => range(seqs[0]!, seqs[0]! + seqs.length - 1);
+        perRoom.forEach((feed, i) => {
+          const seqs = feed.events.map((event) => event.seq);
+          expect([seqs, seqs.at(-1)]).toEqual([consecutive(seqs), last.get(roomIds[i]!)]);
+        });
+        for (const roomId of roomIds) expect([inRoom(roomId), inRoom(roomId).at(-1)]).toEqual([consecutive(inRoom(roomId)), last.get(roomId)]);
+        await Promise.all(sockets.map((socket) => socket.dispose()));
+      } finally {
+        await own.stop();
+      }
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 // What a scenario is: rooms seeded by SQL in both systems' tables (by run.ts), then driven over
 // sockets by a load generator process (load.ts), once per system.
 import type pg from 'pg';
-import type { LoadSpec, Plan } from '../spec.ts';
+import type { LoadSpec, Plan, SystemName } from '../spec.ts';
 
 export interface Scenario {
   /** One line for the report's heading. */
@@ -12,6 +12,10 @@ export interface Scenario {
   drive(spec: LoadSpec, log: (line: string) => void, takeTurn: (step: number) => Promise<void>): Promise<Record<string, unknown>>;
   /** Its steps run in turn with the other system's (turns.ts). */
   readonly inTurns?: boolean;
+  /** Each system's CPU is capped at this percent of a core while the scenario drives it (cpu-quota.ts). */
+  cpuPercent?(plan: Plan): number;
+  /** Reads back, after the drive, what the system stored; merged into its figures. */
+  verify?(pool: pg.Pool, tag: string, system: SystemName, plan: Plan): Promise<Record<string, unknown>>;
 }
 
 export const SCHEMAS = ['public', 'baseline'] as const;

@@ -7,6 +7,11 @@
 // - Items with the same key (a send's room) are never in two running statements: this instance's
 //   statements never wait on each other's row locks, and a key's items are written in arrival order.
 //   An item whose key is being written waits for that statement, and only for it.
+// - At most `maxQueued` items wait: one more is refused at once (Overloaded, RATE_LIMITED with the
+//   time the queue took lately to drain that much), rather than wait longer than its client will.
+
+import { Overloaded } from '../errors.ts';
+import { DrainRate } from '../limits/drain-rate.ts';
 
 /** Runs a batch; answers each item's outcome in the items' order. */
 export type RunBatch<T, R> = (items: T[]) => Promise<PromiseSettledResult<R>[]>;
@@ -18,6 +23,10 @@ export interface BatcherOptions<T> {
   readonly maxBatch: number;
   /** Items with the same key are never written by two statements at once. */
   readonly keyOf: (item: T) => string;
+  /** Items waiting at most; more are refused with Overloaded. */
+  readonly maxQueued: number;
+  /** What waits, as a refusal names it ("sends waiting for storage"). */
+  readonly waiting: string;
 }
 
 interface Waiting<T, R> {
@@ -29,8 +38,9 @@ interface Waiting<T, R> {
 
 /** Answers one item's outcome when the batch that carried it has run. */
 export function createBatcher<T, R>(runBatch: RunBatch<T, R>, options: BatcherOptions<T>): (item: T) => Promise<R> {
-  const { maxInFlight, maxBatch, keyOf } = options;
+  const { maxInFlight, maxBatch, keyOf, maxQueued } = options;
   let queue: Waiting<T, R>[] = [];
+  const drained = new DrainRate();
   /** Keys in the statements running now. */
   const writing = new Set<string>();
   let inFlight = 0;
@@ -65,6 +75,7 @@ export function createBatcher<T, R>(runBatch: RunBatch<T, R>, options: BatcherOp
         (error: unknown) => batch.forEach((waiting) => waiting.reject(error)),
       )
       .finally(() => {
+        drained.done(batch.length);
         for (const key of keys) writing.delete(key);
         inFlight -= 1;
         dispatch();
@@ -81,6 +92,7 @@ export function createBatcher<T, R>(runBatch: RunBatch<T, R>, options: BatcherOp
 
   return (item) =>
     new Promise<R>((resolve, reject) => {
+      if (queue.length >= maxQueued) return reject(new Overloaded(options.waiting, drained.retryAfterMs(queue.length)));
       queue.push({ item, key: keyOf(item), resolve, reject });
       dispatch();
     });

@@ -91,7 +91,12 @@ const IN_RANGE = { oldest: inRange('asc'), newest: inRange('desc') } as const;
  * How sends are batched (batcher.ts) on real PostgreSQL: at most 8 statements at once (of the pool's
  * 10 connections, leaving the rest to reads), a room's sends written by one statement at a time.
  */
-export const SEND_BATCHING: BatcherOptions<NewMessage> = { maxInFlight: 8, maxBatch: 100, keyOf: (message) => message.roomId };
+export const SEND_BATCHING: Omit<BatcherOptions<NewMessage>, 'maxQueued'> = {
+  maxInFlight: 8,
+  maxBatch: 100,
+  keyOf: (message) => message.roomId,
+  waiting: 'sends waiting for storage',
+};
 
 export interface NewMessage {
   roomId: string;

@@ -48,12 +48,15 @@ export async function createDatabase(config: Config): Promise<Database> {
     debug: false,
     allowGlobalContext: false,
   });
-  const run = createStatementRunner(orm, embedded !== undefined);
+  const run = createStatementRunner(orm, embedded !== undefined, config.limits.overload.maxQueuedStatements);
   return {
     orm,
     embedded: embedded !== undefined,
     run,
-    storeMessage: createBatcher((messages) => storeMessages(run, messages), embedded ? UNBATCHED_SENDS : SEND_BATCHING),
+    storeMessage: createBatcher((messages) => storeMessages(run, messages), {
+      ...(embedded ? UNBATCHED_SENDS : SEND_BATCHING),
+      maxQueued: config.limits.overload.maxQueuedSends,
+    }),
     async migrate() {
       return withMigrationLock(orm, embedded !== undefined, async () => {
         const applied = await orm.migrator.up();

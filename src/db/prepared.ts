@@ -4,8 +4,12 @@
 // PostgreSQL then parses and plans again on every call. They need no entity manager (no unit of
 // work, no identity map): an operation that only runs them forks none.
 // They run outside any ORM transaction: a store uses them only where it runs one statement alone.
+// When `maxQueued` statements already wait for a pooled connection, one more is refused at once
+// (Overloaded: RATE_LIMITED with retryAfterMs) instead of joining an ever longer wait.
 import type { MikroORM, PostgreSqlConnection } from '@mikro-orm/postgresql';
 import type { Pool, QueryResultRow } from 'pg';
+import { Overloaded } from '../errors.ts';
+import { DrainRate } from '../limits/drain-rate.ts';
 
 export interface PreparedStatement {
   /** Unique per text: pg prepares a name once per connection. */
@@ -33,13 +37,24 @@ function asPlainQuery(statement: PreparedStatement, values: readonly unknown[]):
  * inside the extended protocol (a unique violation) drops the connection. There (`plainQueries`)
  * the statements run as the ORM's simple queries, values inlined, as every other statement does.
  */
-export function createStatementRunner(orm: MikroORM, plainQueries: boolean): RunStatement {
+export function createStatementRunner(orm: MikroORM, plainQueries: boolean, maxQueued: number): RunStatement {
   const connection = orm.em.getConnection() as PostgreSqlConnection;
   if (plainQueries) {
     return <T extends QueryResultRow>(statement: PreparedStatement, values: readonly unknown[]) =>
       connection.execute<T[]>(...asPlainQuery(statement, values));
   }
-  return async (statement, values) => runPrepared(await connection.getNativeClient(), statement, values);
+  const drained = new DrainRate();
+  return async (statement, values) => {
+    const pool = await connection.getNativeClient();
+    if (pool.waitingCount >= maxQueued) {
+      throw new Overloaded('statements waiting for a database connection', drained.retryAfterMs(pool.waitingCount));
+    }
+    try {
+      return await runPrepared(pool, statement, values);
+    } finally {
+      drained.done(1);
+    }
+  };
 }
 
 /** Runs a statement as a named prepared statement on a pg pool (the bench's baseline runs its own this way). */

@@ -2,18 +2,28 @@
 // sockets a user has on this instance. Each is counted in this process only: a user connected to
 // several instances may hold up to the limit on each of them.
 import type { GraphQLError } from 'graphql';
-import { BadInput } from '../errors.ts';
+import { BadInput, Overloaded } from '../errors.ts';
 import { toGraphQLError } from '../server/errors/graphql-errors.ts';
 
 /**
- * The refusal of one more operation on a socket that already runs `max`. BAD_USER_INPUT rather than
- * RATE_LIMITED: no wait makes a retry succeed (docs/contract/CONTRACT.md ties RATE_LIMITED to retryAfterMs), only
- * completing another operation on the socket, or opening another socket, does.
+ * The refusal of one more operation on a socket that already runs `max`. When some of them are still
+ * running (queries, mutations, subscriptions being set up) it is load: they will end by themselves,
+ * so it is RATE_LIMITED with the time the socket lately took to finish one (`retryAfterMs`). When
+ * all of them are live subscriptions no wait helps, only completing one or opening another socket
+ * does: BAD_USER_INPUT.
  */
-export function operationsOverLimit(running: Readonly<Record<string, unknown>>, max: number): GraphQLError | undefined {
+export function operationsOverLimit(
+  running: Readonly<Record<string, unknown>>,
+  max: number,
+  retryAfterMs: (inFlight: number) => number,
+): GraphQLError | undefined {
   // `running` is graphql-ws's ctx.subscriptions (every operation, not only subscriptions): it records
   // the new operation's id, with no result yet, before it asks onSubscribe, so the count includes it.
-  if (Object.keys(running).length <= max) return undefined;
+  // An operation still running holds null there; a live subscription, its stream.
+  const ids = Object.keys(running);
+  if (ids.length <= max) return undefined;
+  const inFlight = ids.filter((id) => running[id] === null).length - 1;
+  if (inFlight > 0) return toGraphQLError(new Overloaded(`${max} operations running on this socket`, retryAfterMs(inFlight)));
   return toGraphQLError(
     new BadInput(`At most ${max} operations may run at once on one socket: complete one first, or open another socket`),
   );

@@ -24,5 +24,8 @@ export function createInProcessPubSub(onListenerError: (error: unknown) => void)
         if (set.size === 0 && listeners.get(topic.channel) === set) listeners.delete(topic.channel);
       };
     },
+    onResumed() {
+      // Nothing is ever lost in-process.
+    },
   };
 }

@@ -14,4 +14,9 @@ export interface PubSub {
   publish<T>(topic: Topic<T>, payload: T): Promise<void>;
   /** Calls the listener for each payload published after the returned promise resolves. */
   subscribe<T>(topic: Topic<T>, listener: (payload: T) => void): Promise<Unsubscribe>;
+  /**
+   * Calls `listener` each time delivery resumes after events may have been lost: this instance's
+   * subscription to Redis came back (its channels subscribed again). Never in-process.
+   */
+  onResumed(listener: () => void): void;
 }

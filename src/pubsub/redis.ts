@@ -7,6 +7,20 @@ import type { PubSub, Topic, Unsubscribe } from './pubsub.ts';
 
 export function createRedisPubSub(clients: Pick<RedisClients, 'publisher' | 'subscriber'>): PubSub {
   const redis = new RedisPubSub({ publisher: clients.publisher, subscriber: clients.subscriber });
+  const { subscriber } = clients;
+  const resumed = new Set<() => void>();
+  // After a lost connection ioredis subscribes every channel again before it emits 'ready'; a PING
+  // behind those SUBSCRIBEs answers once they apply, so that nothing published after it is missed.
+  let lost = false;
+  subscriber.on('close', () => (lost = true));
+  subscriber.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    subscriber.ping().then(
+      () => resumed.forEach((listener) => listener()),
+      () => undefined, // the connection dropped again: its next 'ready' tries once more
+    );
+  });
   return {
     async publish<T>(topic: Topic<T>, payload: T) {
       await redis.publish(topic.channel, payload);
@@ -15,5 +29,6 @@ export function createRedisPubSub(clients: Pick<RedisClients, 'publisher' | 'sub
       const id = await redis.subscribe<T>(topic.channel, listener);
       return () => redis.unsubscribe(id);
     },
+    onResumed: (listener) => void resumed.add(listener),
   };
 }

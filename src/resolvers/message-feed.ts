@@ -10,12 +10,19 @@ import type { Unsubscribe } from '../pubsub/pubsub.ts';
 import { eventStream } from './event-stream.ts';
 import * as input from './input.ts';
 import { trackPresence } from './presence.ts';
+import type { SequencedSource } from './feed-catch-up.ts';
 import { RoomSequencer, type ReadStored } from './room-sequencer.ts';
 import { roomOfViewer } from './rooms.ts';
 
 function storedReader(ctx: OperationContext, roomId: string): ReadStored {
   return (afterSeq, beforeSeq, limit) =>
     messagesInRange(ctx.services.run, roomId, { afterSeq, beforeSeq, limit, from: 'oldest' });
+}
+
+/** A room's stored messages, where its feeds catch up when pub-sub resumes (feed-catch-up.ts). */
+function roomMessages(ctx: OperationContext, roomId: string): SequencedSource<MessagePayload> {
+  const read = storedReader(ctx, roomId);
+  return { key: `messages:${roomId}`, read: (afterSeq, limit) => read(afterSeq, undefined, limit), seqOf: (message) => message.seq };
 }
 
 function sequencerFor(ctx: OperationContext, roomId: string, deliveredSeq: number, push: (m: MessagePayload) => void) {
@@ -58,12 +65,13 @@ async function roomFeed(ctx: OperationContext, roomId: string, afterSeq: number 
     sequencer = sequencerFor(ctx, room.id, Math.min(afterSeq ?? latest, latest), push);
     if (afterSeq !== undefined) await sequencer.catchUp();
     for (const message of early) sequencer.offer(message);
+    defer(ctx.services.feedCatchUp.follow(roomMessages(ctx, room.id), sequencer));
     defer(await trackPresence(ctx, room.id));
   });
 }
 
 function allRoomsFeed(ctx: OperationContext) {
-  const { pubsub, logger } = ctx.services;
+  const { pubsub, logger, feedCatchUp } = ctx.services;
   const em = () => ctx.services.entityManager();
   return eventStream<MessagePayload>(ctx, 'messageAdded', async ({ push, defer }) => {
     const sequencers = new Map<string, RoomSequencer>();
@@ -77,6 +85,7 @@ function allRoomsFeed(ctx: OperationContext) {
       if (sequencers.has(roomId)) return;
       const sequencer = sequencerFor(ctx, roomId, deliveredSeq, push);
       sequencers.set(roomId, sequencer);
+      unsubscribes.push(feedCatchUp.follow(roomMessages(ctx, roomId), sequencer));
       const unsubscribe = await pubsub.subscribe(topics.messageAdded(roomId), (message) => sequencer.offer(message));
       if (stopped) return unsubscribe();
       unsubscribes.push(unsubscribe);
@@ -87,6 +96,13 @@ function allRoomsFeed(ctx: OperationContext) {
         follow(roomId, 0)
           .then(() => sequencers.get(roomId)?.catchUp())
           .catch((error: unknown) => logger.warn({ err: error, roomId }, 'could not follow a new room'));
+      }),
+    );
+    // Rooms joined while pub-sub was away: their messages so far are new to this feed.
+    unsubscribes.push(
+      feedCatchUp.onResume(async () => {
+        const joined = [...(await roomSeqsOfUser(em(), ctx.viewer.id)).keys()].filter((roomId) => !sequencers.has(roomId));
+        await Promise.all(joined.map((roomId) => follow(roomId, 0).then(() => sequencers.get(roomId)?.catchUp())));
       }),
     );
     const positions = await roomSeqsOfUser(em(), ctx.viewer.id);

@@ -4,13 +4,14 @@
 // after their commits) or not at all (Redis was away). Since seq N+1 commits only after N, an event
 // with a gap before it proves the missing messages are stored: they are read back from storage.
 import type { MessagePayload } from '../pubsub/topics.ts';
+import type { SequencedFeed } from './feed-catch-up.ts';
 
 /** Reads stored messages of the room with afterSeq < seq < beforeSeq, oldest first, at most `limit`. */
 export type ReadStored = (afterSeq: number, beforeSeq: number | undefined, limit: number) => Promise<MessagePayload[]>;
 
 const READ_BATCH = 500;
 
-export class RoomSequencer {
+export class RoomSequencer implements SequencedFeed<MessagePayload> {
   #delivered: number;
   readonly #pending = new Map<number, MessagePayload>();
   readonly #readStored: ReadStored;
@@ -26,7 +27,12 @@ export class RoomSequencer {
     this.#onReadError = onReadError;
   }
 
-  /** A live event. */
+  /** The last seq delivered. */
+  get position(): number {
+    return this.#delivered;
+  }
+
+  /** A live event, or a stored one (feed-catch-up.ts). */
   offer(message: MessagePayload): void {
     if (message.seq <= this.#delivered) return;
     // The common case, the next message with nothing waiting: straight through.

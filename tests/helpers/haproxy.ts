@@ -1,5 +1,7 @@
 // A real load balancer (HAProxy, from Debian's package) on loopback in front of instance processes,
-// routing HTTP and WebSocket upgrades round-robin, as an operator's would.
+// routing HTTP and WebSocket upgrades round-robin and appending the client's address to
+// X-Forwarded-For, as an operator's would. It connects to them from 127.0.0.1: instances that set
+// TRUSTED_PROXIES=127.0.0.1 take the client's address from that header.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { disposeLater } from './disposal.ts';
@@ -26,6 +28,7 @@ export async function startHaproxy(backendPorts: number[]): Promise<LoadBalancer
     '  timeout server 30s',
     // WebSockets stay open long after the upgrade: the tunnel timeout governs them.
     '  timeout tunnel 1h',
+    '  option forwardfor',
     'frontend chat',
     `  bind 127.0.0.1:${port}`,
     '  default_backend instances',

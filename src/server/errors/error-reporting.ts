@@ -11,17 +11,24 @@ import { isUnexpected, originalOf, type MaskError } from './graphql-errors.ts';
  * What becomes of errors answered outside Yoga's pipeline before clients see them (masking, logging,
  * counting); `origin` names the phase and operation in the log.
  */
-export type FinishErrors = (errors: readonly GraphQLError[], origin?: { phase: string; requestId?: string }) => readonly GraphQLError[];
+export type FinishErrors = (errors: readonly GraphQLError[], origin?: ErrorOrigin) => readonly GraphQLError[];
+
+/** What an error log line says of where the error came from. */
+export interface ErrorOrigin {
+  phase: string;
+  requestId?: string;
+  clientAddress?: string;
+}
 
 /** Unexpected errors logged with their request id, which Yoga's own log line must not repeat. */
 const loggedWithRequestId = new WeakSet<object>();
 
 /** Logs the errors no resolver meant (not a domain or GraphQL error), with what they were doing. */
-export function logUnexpected(logger: Logger, errors: readonly unknown[], phase: string, requestId?: string): void {
+export function logUnexpected(logger: Logger, errors: readonly unknown[], origin: ErrorOrigin): void {
   for (const error of errors) {
     if (!isUnexpected(error)) continue;
     const original = originalOf(error);
-    logger.error({ err: original, requestId, phase }, 'operation failed');
+    logger.error({ err: original, ...origin }, 'operation failed');
     if (typeof original === 'object' && original !== null) loggedWithRequestId.add(original);
   }
 }
@@ -48,7 +55,7 @@ export function yogaLogging(logger: Logger) {
 export function createFinishErrors(options: { maskError: MaskError; logger: Logger; metrics: Metrics }): FinishErrors {
   return (errors, origin = { phase: 'subscribe' }) => {
     countErrors(options.metrics, errors);
-    logUnexpected(options.logger, errors, origin.phase, origin.requestId);
+    logUnexpected(options.logger, errors, origin);
     return errors.map((error) => options.maskError(error, 'Unexpected error.') as GraphQLError);
   };
 }

@@ -17,12 +17,16 @@ export interface SocketSession {
   viewer: Identity;
   /** Names the socket in logs. */
   id: string;
+  /** Where the socket's upgrade came from (client-address.ts), for logs. */
+  clientAddress: string;
 }
 
 /** HTTP operations come with their request and parameters; WebSocket operations with their socket's session. */
 export interface InitialContext {
   request?: Request;
   params?: { query?: unknown; operationName?: unknown };
+  /** HTTP: the request's client address (client-address.ts), given by the HTTP server. */
+  clientAddress?: string;
   socketSession?: SocketSession;
 }
 
@@ -38,6 +42,7 @@ export function createContextFactory(services: Services, authenticate: Authentic
       em: operationEm,
       services,
       loaders: new Loaders(operationEm),
+      clientAddress: initial.socketSession?.clientAddress ?? initial.clientAddress ?? 'unknown',
       // Made when first read, when an error is logged: a random id for every operation was the
       // largest share of what sends left for full collections (README, Performance).
       get requestId() {

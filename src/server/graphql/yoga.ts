@@ -26,6 +26,8 @@ import { useCompiledExecution } from './use-compiled-execution.ts';
 import { createGraphiQLRenderer, GRAPHIQL_OPTIONS } from './graphiql.ts';
 import { LIVENESS_ENDPOINT, useHealth, type HealthChecks } from '../http/health.ts';
 import { useQueryLimits } from '../../limits/use-query-limits.ts';
+import type { OperationsInFlight } from '../../limits/operations-in-flight.ts';
+import { useOperationsInFlight } from '../../limits/use-operations-in-flight.ts';
 import { useSchemaPrivacy } from './use-schema-privacy.ts';
 import { refuseSocketBlindPlugins } from './socket-blind-hooks.ts';
 
@@ -50,6 +52,7 @@ export function createYogaServer(options: {
   health: HealthChecks;
   metrics: Metrics;
   jwt: Config['jwt'];
+  inFlight: OperationsInFlight;
 }) {
   const { production, logger } = options;
   // Plugins that hook execution, each with what does its work for sockets.
@@ -58,10 +61,13 @@ export function createYogaServer(options: {
   /** Counts errors by code; sockets count theirs in finishErrors (error-reporting.ts). */
   const metrics = useMetrics(options.metrics);
   /** Logs unexpected errors; sockets log theirs in finishErrors (error-reporting.ts). */
-  const errorLogging = useErrorHandler(({ errors, context, phase }) =>
-    logUnexpected(logger, errors, phase, requestIdFor(context)),
-  );
-  const handledOnBothPaths = new Set<object>([compiledExecution, metrics, errorLogging]);
+  const errorLogging = useErrorHandler(({ errors, context, phase }) => {
+    const { clientAddress } = ((context as { contextValue?: unknown }).contextValue ?? context) as Partial<OperationContext> & InitialContext;
+    logUnexpected(logger, errors, { phase, requestId: requestIdFor(context), clientAddress });
+  });
+  /** Counts HTTP operations in flight; sockets count theirs in ws-server.ts against the same bound. */
+  const inFlight = useOperationsInFlight(options.inFlight);
+  const handledOnBothPaths = new Set<object>([compiledExecution, metrics, errorLogging, inFlight]);
   return createYoga<InitialContext, OperationContext>({
     schema,
     context: options.context,
@@ -83,6 +89,7 @@ export function createYogaServer(options: {
         useContractErrorCodes(),
         useSchemaPrivacy({ introspection: options.introspection, suggestions: !production }),
         useQueryLimits(options.queryLimits),
+        inFlight,
         compiledExecution,
         errorLogging,
       ],

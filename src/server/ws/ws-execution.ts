@@ -10,7 +10,7 @@ export type SocketExecute = (args: ExecutionArgs) => Promise<ExecutionResult>;
 
 export function createSocketExecute(compiled: CompiledOperations, finishErrors: FinishErrors): SocketExecute {
   const finish = (result: ExecutionResult, context: OperationContext): ExecutionResult =>
-    result.errors?.length ? { ...result, errors: finishErrors(result.errors, { phase: 'execution', requestId: context.requestId }) } : result;
+    result.errors?.length ? { ...result, errors: finishErrors(result.errors, { phase: 'execution', requestId: context.requestId, clientAddress: context.clientAddress }) } : result;
 
   return async (args) => {
     const context = args.contextValue as OperationContext;

@@ -18,6 +18,7 @@ import type { Authenticate } from '../../auth/authenticator.ts';
 import type { OperationContext } from '../../context.ts';
 import type { Limits } from '../../config.ts';
 import type { RateLimiter } from '../../limits/index.ts';
+import type { ClientAddress } from '../http/client-address.ts';
 import { tokenFromSocket } from '../../auth/token-sources.ts';
 import { DomainError } from '../../errors.ts';
 import { CompiledOperations } from '../graphql/compiled-operations.ts';
@@ -26,6 +27,8 @@ import { LiveDelivery, type SocketDelivery } from './ws-live-delivery.ts';
 import type { FinishErrors } from '../errors/error-reporting.ts';
 import type { MaskError } from '../errors/graphql-errors.ts';
 import { createSocketExecute, type SocketExecute } from './ws-execution.ts';
+import { DrainRate } from '../../limits/drain-rate.ts';
+import type { OperationsInFlight } from '../../limits/operations-in-flight.ts';
 import { operationsOverLimit, SocketsPerUser } from '../../limits/socket-limits.ts';
 import { createUpgradeGate, refuseUpgrade } from './ws-upgrade-gate.ts';
 import { serveGraphqlWs, type SocketExtra } from './ws-transport.ts';
@@ -38,6 +41,12 @@ const VALIDATED_DOCUMENTS = 1000;
 
 /** setTimeout's longest delay; a later expiry is re-armed when it fires. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+interface Session extends SocketSession {
+  expiry?: NodeJS.Timeout;
+  /** The socket's queries and mutations as they finish: how soon a socket at its operation limit has room. */
+  readonly finished: DrainRate;
+}
 
 export interface GraphqlWebSocket {
   /** Sockets open now. */
@@ -56,13 +65,16 @@ export function attachGraphqlWebSocket(options: {
   maskError: MaskError;
   limits: Limits;
   rateLimiter: RateLimiter;
+  clientAddress: ClientAddress;
+  /** Queries and mutations running on the instance (HTTP's too): one past the bound is refused. */
+  inFlight: OperationsInFlight;
   /** For the errors of live subscriptions, which do not pass through Yoga's plugins. */
   finishErrors: FinishErrors;
 }): GraphqlWebSocket {
   const { yoga, authenticate, logger, limits } = options;
   // ws refuses a frame over maxPayload before buffering all of it, closing the socket with 1009.
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.webSocket.maxFrameBytes, handleProtocols });
-  const sessions = new WeakMap<WebSocket, SocketSession & { expiry?: NodeJS.Timeout }>();
+  const sessions = new WeakMap<WebSocket, Session>();
   const userSockets = new SocketsPerUser<WebSocket>(limits.webSocket.maxSocketsPerUser);
   const { schema } = yoga.getEnveloped();
   const compiled = new CompiledOperations(schema);
@@ -75,6 +87,7 @@ export function attachGraphqlWebSocket(options: {
     allowedOrigins: limits.allowedOrigins,
     connectionsPerIp: limits.connectionsPerIp,
     rateLimiter: options.rateLimiter,
+    clientAddress: options.clientAddress,
   });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     admit(request, socket)
@@ -82,7 +95,7 @@ export function attachGraphqlWebSocket(options: {
         if (admitted) wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
       })
       .catch((error: unknown) => {
-        logger.error({ err: error }, 'could not admit a WebSocket upgrade');
+        logger.error({ err: error, clientAddress: options.clientAddress(request) }, 'could not admit a WebSocket upgrade');
         refuseUpgrade(socket, 503, 'Try again later');
       });
   };
@@ -123,7 +136,7 @@ export function attachGraphqlWebSocket(options: {
           );
           return false;
         }
-        const session: SocketSession & { expiry?: NodeJS.Timeout } = { viewer, id: randomUUID() };
+        const session: Session = { viewer, id: randomUUID(), clientAddress: ctx.extra.clientAddress, finished: new DrainRate() };
         sessions.set(socket, session);
         if (viewer.expiresAt !== undefined) closeWhenExpired(socket, session, viewer.expiresAt);
         return true;
@@ -131,7 +144,7 @@ export function attachGraphqlWebSocket(options: {
         if (error instanceof DomainError) {
           socket.close(WsCloseCode.Unauthorized, error.message.slice(0, 120));
         } else {
-          logger.error({ err: error }, 'could not authenticate a socket');
+          logger.error({ err: error, clientAddress: ctx.extra.clientAddress }, 'could not authenticate a socket');
           socket.close(WsCloseCode.TryAgainLater, 'Try again later');
         }
         return false;
@@ -140,7 +153,9 @@ export function attachGraphqlWebSocket(options: {
     onSubscribe: async (ctx, id, payload) => {
       const session = sessions.get(ctx.extra.socket);
       if (!session) return [new GraphQLError('Not authenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
-      const overLimit = operationsOverLimit(ctx.subscriptions, limits.webSocket.maxSubscriptionsPerSocket);
+      const overLimit = operationsOverLimit(ctx.subscriptions, limits.webSocket.maxSubscriptionsPerSocket, (inFlight) =>
+        session.finished.retryAfterMs(inFlight),
+      );
       if (overLimit) return [overLimit];
       let document = validated.get(payload.query);
       if (!document) {
@@ -157,7 +172,15 @@ export function attachGraphqlWebSocket(options: {
       }
       // A subscription lives as long as its client wants: it keeps its delivery, not an execute.
       const subscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
-      const rootValue: SocketOperation = subscription ? { delivery: { id, send: ctx.extra.send } } : { execute: executeCompiled };
+      const rootValue: SocketOperation = subscription
+        ? { delivery: { id, send: ctx.extra.send } }
+        : {
+            execute: (args) =>
+              executeCompiled(args).finally(() => {
+                session.finished.done(1);
+                options.inFlight.leave();
+              }),
+          };
       const args: ExecutionArgs = {
         schema,
         operationName: payload.operationName,
@@ -166,7 +189,9 @@ export function attachGraphqlWebSocket(options: {
         contextValue: await options.context({ socketSession: session }),
         rootValue,
       };
-      return args;
+      // Counted from here to the end of its execute, which graphql-ws calls right after this returns.
+      const refusal = subscription ? undefined : options.inFlight.enter();
+      return refusal ? [socketError(refusal)] : args;
     },
     onClose: (ctx) => {
       const session = sessions.get(ctx.extra.socket);
@@ -176,7 +201,7 @@ export function attachGraphqlWebSocket(options: {
       sessions.delete(ctx.extra.socket);
     },
   });
-  serveGraphqlWs(wss, graphqlWs, { maxBufferedBytes: limits.webSocket.maxBufferedBytes, logger });
+  serveGraphqlWs(wss, graphqlWs, { maxBufferedBytes: limits.webSocket.maxBufferedBytes, logger, clientAddress: options.clientAddress });
 
   return {
     sockets: wss.clients,

@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { SocketHandshake } from '../../auth/token-sources.ts';
 import type { Server } from 'graphql-ws';
+import type { ClientAddress } from '../http/client-address.ts';
 import { WsCloseCode } from './ws-close-codes.ts';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -17,6 +18,8 @@ export interface SocketExtra {
   readonly socket: WebSocket;
   /** Not the whole request, which would stay in memory as long as the socket. */
   readonly handshake: SocketHandshake;
+  /** Where the upgrade came from (client-address.ts), for logs. */
+  readonly clientAddress: string;
   /** Writes one text frame (a Buffer holds UTF-8), under the same slow-consumer policy as graphql-ws's own frames. */
   readonly send: (frame: string | Buffer) => void;
 }
@@ -27,7 +30,7 @@ const KEEP_ALIVE_MS = 12_000;
 export function serveGraphqlWs(
   wss: WebSocketServer,
   server: Server<SocketExtra>,
-  options: { maxBufferedBytes: number; logger: Logger },
+  options: { maxBufferedBytes: number; logger: Logger; clientAddress: ClientAddress },
 ): void {
   const { maxBufferedBytes, logger } = options;
   // One timer for every socket: each is pinged in turn, and one that answered nothing since the last
@@ -102,7 +105,12 @@ export function serveGraphqlWs(
             });
           }),
       },
-      { socket, handshake: { url: request.url, headers: { authorization: request.headers.authorization } }, send },
+      {
+        socket,
+        handshake: { url: request.url, headers: { authorization: request.headers.authorization } },
+        clientAddress: options.clientAddress(request),
+        send,
+      },
     );
     socket.once('close', (code, reason) => end(code, String(reason)));
   });

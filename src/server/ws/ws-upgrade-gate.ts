@@ -1,10 +1,11 @@
 // Decides, before any WebSocket exists, whether an HTTP upgrade request may become one: the path
 // (404), a browser's Origin (403, see ws-origin-policy.ts) and the rate of connection attempts from the
-// client's address (429 with Retry-After). A refused request costs a few bytes and no socket state.
+// client's address (429 with Retry-After; behind a trusted proxy, see client-address.ts). A refused request costs a few bytes and no socket state.
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RateLimit } from '../../config.ts';
 import type { RateLimiter } from '../../limits/index.ts';
+import type { ClientAddress } from '../http/client-address.ts';
 import { originAllowed } from './ws-origin-policy.ts';
 
 export interface UpgradeGateOptions {
@@ -12,6 +13,7 @@ export interface UpgradeGateOptions {
   allowedOrigins: readonly string[];
   connectionsPerIp: RateLimit;
   rateLimiter: RateLimiter;
+  clientAddress: ClientAddress;
 }
 
 /** Resolves true when the upgrade may go on; otherwise it has answered the request and closed it. */
@@ -32,7 +34,7 @@ export function createUpgradeGate(options: UpgradeGateOptions): UpgradeGate {
     try {
       // Every attempt the origin check let through counts, whatever its token: the limit is on the
       // work an address makes the server do, and a token is checked only after the upgrade.
-      const decision = await options.rateLimiter.take('connect', clientAddress(request), options.connectionsPerIp);
+      const decision = await options.rateLimiter.take('connect', options.clientAddress(request), options.connectionsPerIp);
       if (!decision.allowed) {
         const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
         return refuseUpgrade(socket, 429, 'Too many connection attempts', { 'Retry-After': String(seconds) });
@@ -42,15 +44,6 @@ export function createUpgradeGate(options: UpgradeGateOptions): UpgradeGate {
     }
     return !socket.destroyed;
   };
-}
-
-/**
- * The address connection attempts are counted by: the TCP peer. Behind a proxy or load balancer
- * that is the proxy, for every client; forwarded headers are not trusted, since any client can
- * write them.
- */
-function clientAddress(request: IncomingMessage): string {
-  return request.socket.remoteAddress ?? 'unknown';
 }
 
 /** Answers an upgrade request with a plain HTTP error and closes the connection once it is written. */
