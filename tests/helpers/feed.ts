@@ -48,3 +48,15 @@ export function feed<T>(): Feed<T> {
   };
   return self;
 }
+
+/** A feed as the subscription helpers hand it to tests (ws.ts's Collector): its waits with short defaults, and its disposal. */
+export function collectorOf<T>(received: Feed<T>, dispose: () => void) {
+  return {
+    events: received.events,
+    errors: received.errors,
+    waitForCount: (count: number, timeoutMs = 5000) => received.waitForCount(count, `${count} events`, timeoutMs),
+    waitFor: (predicate: (event: T) => boolean, what: string, timeoutMs = 5000) => received.waitFor(predicate, what, timeoutMs),
+    waitForError: (timeoutMs = 5000) => received.waitForError('an error', timeoutMs),
+    dispose,
+  };
+}

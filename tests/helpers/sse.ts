@@ -1,7 +1,7 @@
 // GraphQL subscriptions over server-sent events, as GraphiQL and curl run them: a POST with
 // `accept: text/event-stream`, answered by a stream of `next` events and a final `complete`
 // (Yoga's "distinct connections" mode). Events are collected into the same feed as the WebSocket's.
-import { feed } from './feed.ts';
+import { collectorOf, feed } from './feed.ts';
 import type { Collector } from './ws.ts';
 
 /** What one SSE subscription received, and its end; `close()` ends it from the client's side. */
@@ -70,14 +70,7 @@ export function collectSse<T = any>(
     onEnd: () => received.end(),
     onFailure: (error) => received.fail(error),
   });
-  return {
-    events: received.events,
-    errors: received.errors,
-    waitForCount: (count, timeoutMs = 5000) => received.waitForCount(count, `${count} events`, timeoutMs),
-    waitFor: (predicate, what, timeoutMs = 5000) => received.waitFor(predicate, what, timeoutMs),
-    waitForError: (timeoutMs = 5000) => received.waitForError('an error', timeoutMs),
-    dispose,
-  };
+  return collectorOf(received, dispose);
 }
 
 /** How a refused SSE subscription ends: its error codes, the data it delivered (none is right), and that it ended. */

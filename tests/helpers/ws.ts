@@ -4,7 +4,7 @@
 import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
 import { disposeLater } from './disposal.ts';
-import { feed } from './feed.ts';
+import { collectorOf, feed } from './feed.ts';
 import { withTimeout } from './waits.ts';
 
 // First written here: still importable from here.
@@ -55,14 +55,7 @@ export function collect<T = any>(
       complete: () => received.end(),
     },
   );
-  return {
-    events: received.events,
-    errors: received.errors,
-    waitForCount: (count, timeoutMs = 5000) => received.waitForCount(count, `${count} events`, timeoutMs),
-    waitFor: (predicate, what, timeoutMs = 5000) => received.waitFor(predicate, what, timeoutMs),
-    waitForError: (timeoutMs = 5000) => received.waitForError('an error', timeoutMs),
-    dispose: disposeLater('a subscription', unsubscribe),
-  };
+  return collectorOf(received, disposeLater('a subscription', unsubscribe));
 }
 
 /** Opens a raw socket (no graphql-ws client) for protocol-level tests; resolves when open. */
