@@ -1,4 +1,8 @@
 // Every migration, in order. Listed explicitly so that the same code runs under Node, jest and a bundle.
 import { Migration20261125120000_initial } from './Migration20261125120000_initial.ts';
+import { Migration20261207110000_memberships } from './Migration20261207110000_memberships.ts';
 
-export const migrationsList = [{ name: 'Migration20261125120000_initial', class: Migration20261125120000_initial }];
+export const migrationsList = [
+  { name: 'Migration20261125120000_initial', class: Migration20261125120000_initial },
+  { name: 'Migration20261207110000_memberships', class: Migration20261207110000_memberships },
+];

@@ -1,7 +1,7 @@
 // Rooms and membership in SQL: the race-safe direct pair, group creation, membership and listing.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RoomKind } from './entities/room.ts';
-import { RoomMember } from './entities/room-member.ts';
+import { RoomMember, type RoomRole } from './entities/room-member.ts';
 import type { PreparedStatement, RunStatement } from './prepared.ts';
 import { toIso } from './sql-values.ts';
 
@@ -46,7 +46,7 @@ export async function getOrCreateDirectRoom(
     );
     const row = rows[0];
     if (!row) return undefined;
-    await addMembers(tx, row.id, [low, high]);
+    await addInitialMembers(tx, row.id, [low, high], undefined);
     return toRecord(row);
   });
   if (created) return { room: created, created: true };
@@ -70,15 +70,16 @@ export async function createGroupRoom(
       [title, creatorId],
     );
     const row = rows[0]!;
-    await addMembers(tx, row.id, memberIds);
+    await addInitialMembers(tx, row.id, memberIds, creatorId);
     return toRecord(row);
   });
 }
 
-async function addMembers(em: EntityManager, roomId: string, userIds: readonly string[]): Promise<void> {
+/** The members of a new room: the owner (a group's creator) OWNER, the rest MEMBER; nothing to read yet. */
+async function addInitialMembers(em: EntityManager, roomId: string, userIds: readonly string[], ownerId: string | undefined): Promise<void> {
   await em.execute(
-    `insert into room_members (room_id, user_id) values ${userIds.map(() => '(?, ?)').join(', ')}`,
-    userIds.flatMap((userId) => [roomId, userId]),
+    `insert into room_members (room_id, user_id, role, last_read_seq) values ${userIds.map(() => '(?, ?, ?, 0)').join(', ')}`,
+    userIds.flatMap((userId) => [roomId, userId, userId === ownerId ? 'OWNER' : 'MEMBER']),
   );
 }
 
@@ -104,15 +105,27 @@ export async function findRoomForUser(
   return { room: toRecord(room), isMember };
 }
 
-export async function memberIdsOfRooms(em: EntityManager, roomIds: readonly string[]): Promise<Map<string, string[]>> {
+export interface MembershipRecord {
+  roomId: string;
+  userId: string;
+  role: RoomRole;
+  joinedAt: string;
+  lastReadSeq: number;
+}
+
+/** The memberships of several rooms in one statement, each room's in joining order. */
+export async function membershipsOfRooms(em: EntityManager, roomIds: readonly string[]): Promise<Map<string, MembershipRecord[]>> {
   const rows = await em.find(
     RoomMember,
     { roomId: { $in: [...roomIds] } },
     { orderBy: { joinedAt: 'asc', userId: 'asc' }, disableIdentityMap: true },
   );
-  const members = new Map<string, string[]>();
-  for (const row of rows) members.set(row.roomId, [...(members.get(row.roomId) ?? []), row.userId]);
-  return members;
+  const memberships = new Map<string, MembershipRecord[]>();
+  for (const { roomId, userId, role, joinedAt, lastReadSeq } of rows) {
+    const membership = { roomId, userId, role, joinedAt: toIso(joinedAt), lastReadSeq };
+    memberships.set(roomId, [...(memberships.get(roomId) ?? []), membership]);
+  }
+  return memberships;
 }
 
 /** A position in "rooms by most recent activity": the activity time, then the id to break ties. */

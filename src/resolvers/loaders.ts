@@ -1,16 +1,16 @@
-// Per-operation batching of the reads that nested fields repeat (members, users, last messages).
+// Per-operation batching of the reads that nested fields repeat (memberships, users, last messages).
 // Each loader is made on first use: most operations need one of them or none.
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { lastMessages } from '../db/messages-store.ts';
-import { memberIdsOfRooms } from '../db/rooms-store.ts';
+import { membershipsOfRooms, type MembershipRecord } from '../db/rooms-store.ts';
 import { usersByIds, type UserRecord } from '../db/users-store.ts';
 import type { MessagePayload } from '../pubsub/topics.ts';
 
 export class Loaders {
   readonly #em: () => EntityManager;
   #user: DataLoader<string, UserRecord> | undefined;
-  #memberIds: DataLoader<string, string[]> | undefined;
+  #memberships: DataLoader<string, MembershipRecord[]> | undefined;
   #lastMessage: DataLoader<string, MessagePayload | null> | undefined;
 
   constructor(em: () => EntityManager) {
@@ -25,10 +25,11 @@ export class Loaders {
     }));
   }
 
-  get memberIds(): DataLoader<string, string[]> {
-    return (this.#memberIds ??= new DataLoader(async (roomIds) => {
-      const members = await memberIdsOfRooms(this.#em(), roomIds);
-      return roomIds.map((id) => members.get(id) ?? []);
+  /** A room's memberships, in joining order: Room.members and Room.memberships share it. */
+  get memberships(): DataLoader<string, MembershipRecord[]> {
+    return (this.#memberships ??= new DataLoader(async (roomIds) => {
+      const memberships = await membershipsOfRooms(this.#em(), roomIds);
+      return roomIds.map((id) => memberships.get(id) ?? []);
     }));
   }
 

@@ -5,6 +5,7 @@ import { createRoom, listRooms, roomOfViewer } from '../resolvers/rooms.ts';
 import { builder } from './builder.ts';
 import { MessageConnectionType, MessageType } from './message.ts';
 import { PageInfoType, type PageInfoModel } from './page-info.ts';
+import { RoomMemberType } from './room-member.ts';
 import { UserType } from './user.ts';
 
 const RoomKindType = builder.enumType('RoomKind', { values: ['DIRECT', 'GROUP'] as const });
@@ -16,7 +17,13 @@ export const RoomType = builder.objectRef<RoomRecord>('Room').implement({
     title: t.exposeString('title', { nullable: true }),
     members: t.field({
       type: [UserType],
-      resolve: async (room, _args, ctx) => ctx.loaders.user.loadMany(await ctx.loaders.memberIds.load(room.id)) as never,
+      resolve: async (room, _args, ctx) =>
+        ctx.loaders.user.loadMany((await ctx.loaders.memberships.load(room.id)).map((membership) => membership.userId)) as never,
+    }),
+    memberships: t.field({
+      type: [RoomMemberType],
+      description: 'Every member with their role and read position (what read receipts show).',
+      resolve: (room, _args, ctx) => ctx.loaders.memberships.load(room.id),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     lastMessage: t.field({
