@@ -12,6 +12,16 @@ const messageColumns = (table = 'messages') =>
    ${table}.sender_name as "senderName", ${table}.content, ${table}.client_message_id as "clientMessageId",
    to_char(${table}.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"`;
 
+/**
+ * A CTE body that moves each sender's read position to their newest message stored by the statement
+ * (`sent` selects room id, sender id and that seq), in its transaction, and never back (a markRead
+ * past it may have committed first). Every message of a member is then at or below their position,
+ * which the unread count rests on (read-state-store.ts). No receipt: the message tells the room.
+ */
+const senderHasRead = (sent: string) => `update room_members m set last_read_seq = sent.seq
+      from (${sent}) as sent (room_id, user_id, seq)
+      where m.room_id = sent.room_id and m.user_id = sent.user_id and m.last_read_seq < sent.seq`;
+
 /** One round trip: an earlier message with the same clientMessageId, or the new one stored. */
 const STORE: PreparedStatement = {
   name: 'chat_store_message',
@@ -26,6 +36,8 @@ const STORE: PreparedStatement = {
       insert into messages (room_id, seq, sender_id, sender_name, content, client_message_id)
       select $1, last_seq, $2, $3, $4, $5 from bumped
       returning ${messageColumns()}
+    ), read as (
+      ${senderHasRead('select $1::uuid, $2::text, last_seq from bumped')}
     )
     select false as duplicate, stored.* from stored
     union all
@@ -67,6 +79,9 @@ const STORE_BATCH: PreparedStatement = {
         accepted.content, accepted.client_message_id
       from accepted join bumped on bumped.id = accepted.room_id
       returning ${messageColumns()}
+    ), read as (
+      ${senderHasRead(`select accepted.room_id, accepted.sender_id, max(bumped.base + accepted.k)::int
+        from accepted join bumped on bumped.id = accepted.room_id group by accepted.room_id, accepted.sender_id`)}
     )
     select false as duplicate, accepted.ord::int as ord, stored.* from stored
       join bumped on bumped.id = stored."roomId"

@@ -14,13 +14,13 @@ export interface RoomRecord {
   lastActivityAt: string;
 }
 
-type RoomRow = Omit<RoomRecord, 'createdAt' | 'lastActivityAt'> & { createdAt: Date | string; lastActivityAt: Date | string };
+export type RoomRow = Omit<RoomRecord, 'createdAt' | 'lastActivityAt'> & { createdAt: Date | string; lastActivityAt: Date | string };
 
-const roomColumns = (table = 'rooms') =>
+export const roomColumns = (table = 'rooms') =>
   `${table}.id, ${table}.kind, ${table}.title, ${table}.created_at as "createdAt", ${table}.last_seq as "lastSeq",
    ${table}.last_activity_at as "lastActivityAt"`;
 
-const toRecord = (row: RoomRow): RoomRecord => ({
+export const toRoomRecord = (row: RoomRow): RoomRecord => ({
   ...row,
   createdAt: toIso(row.createdAt),
   lastActivityAt: toIso(row.lastActivityAt),
@@ -47,7 +47,7 @@ export async function getOrCreateDirectRoom(
     const row = rows[0];
     if (!row) return undefined;
     await addInitialMembers(tx, row.id, [low, high], undefined);
-    return toRecord(row);
+    return toRoomRecord(row);
   });
   if (created) return { room: created, created: true };
   const rows = await em.execute<RoomRow[]>(
@@ -55,7 +55,7 @@ export async function getOrCreateDirectRoom(
     [low, high],
   );
   if (!rows[0]) throw new Error(`direct room of ${low} and ${high} neither inserted nor found`);
-  return { room: toRecord(rows[0]), created: false };
+  return { room: toRoomRecord(rows[0]), created: false };
 }
 
 export async function createGroupRoom(
@@ -71,7 +71,7 @@ export async function createGroupRoom(
     );
     const row = rows[0]!;
     await addInitialMembers(tx, row.id, memberIds, creatorId);
-    return toRecord(row);
+    return toRoomRecord(row);
   });
 }
 
@@ -102,7 +102,7 @@ export async function findRoomForUser(
   const row = rows[0];
   if (!row) return undefined;
   const { isMember, ...room } = row;
-  return { room: toRecord(room), isMember };
+  return { room: toRoomRecord(room), isMember };
 }
 
 export interface MembershipRecord {
@@ -147,7 +147,7 @@ export async function roomsOfUser(
      order by r.last_activity_at desc, r.id desc limit ?`,
     after ? [userId, after.lastActivityAt, after.id, limit] : [userId, limit],
   );
-  return rows.map(toRecord);
+  return rows.map(toRoomRecord);
 }
 
 /** Every room of the user with its latest seq: where an all-rooms message feed starts. */

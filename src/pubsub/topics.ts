@@ -31,6 +31,14 @@ export interface PresencePayload {
   at: string;
 }
 
+/** A member's read position moved forward (markRead; a send's own move is announced by its message). */
+export interface ReadReceiptPayload {
+  roomId: string;
+  userId: string;
+  lastReadSeq: number;
+  at: string;
+}
+
 /** A room the user has just become a member of, so that their all-rooms feeds follow it. */
 export interface RoomJoinedPayload {
   roomId: string;
@@ -42,5 +50,6 @@ export const topics = {
   messageAdded: (roomId: string) => topic<MessagePayload>(`chat:room:${roomId}:messages`),
   typing: (roomId: string) => topic<TypingPayload>(`chat:room:${roomId}:typing`),
   presence: (roomId: string) => topic<PresencePayload>(`chat:room:${roomId}:presence`),
+  readReceipts: (roomId: string) => topic<ReadReceiptPayload>(`chat:room:${roomId}:read`),
   roomJoined: (userId: string) => topic<RoomJoinedPayload>(`chat:user:${encodeURIComponent(userId)}:rooms`),
 };

@@ -81,3 +81,8 @@ export function afterSeq(value: number | null | undefined): number | undefined {
   if (!Number.isInteger(value) || value < 0) throw new BadInput('afterSeq must be 0 or more', 'afterSeq');
   return value;
 }
+
+export function readSeq(value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new BadInput('seq must be 0 or more', 'seq');
+  return value;
+}

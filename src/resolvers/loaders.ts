@@ -1,8 +1,10 @@
-// Per-operation batching of the reads that nested fields repeat (memberships, users, last messages).
+// Per-operation batching of the reads that nested fields repeat (memberships, users, last messages,
+// the viewer's read state).
 // Each loader is made on first use: most operations need one of them or none.
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { lastMessages } from '../db/messages-store.ts';
+import { readStatesOfUser, type ReadState } from '../db/read-state-store.ts';
 import { membershipsOfRooms, type MembershipRecord } from '../db/rooms-store.ts';
 import { usersByIds, type UserRecord } from '../db/users-store.ts';
 import type { MessagePayload } from '../pubsub/topics.ts';
@@ -12,9 +14,12 @@ export class Loaders {
   #user: DataLoader<string, UserRecord> | undefined;
   #memberships: DataLoader<string, MembershipRecord[]> | undefined;
   #lastMessage: DataLoader<string, MessagePayload | null> | undefined;
+  #readState: DataLoader<string, ReadState> | undefined;
+  readonly #viewerId: string;
 
-  constructor(em: () => EntityManager) {
+  constructor(em: () => EntityManager, viewerId: string) {
     this.#em = em;
+    this.#viewerId = viewerId;
   }
 
   get user(): DataLoader<string, UserRecord> {
@@ -38,5 +43,19 @@ export class Loaders {
       const messages = await lastMessages(this.#em(), roomIds);
       return roomIds.map((id) => messages.get(id) ?? null);
     }));
+  }
+
+  /** The viewer's read position and unread count in a room (none read, none unread where not a member). */
+  get readState(): DataLoader<string, ReadState> {
+    return (this.#readState ??= new DataLoader(async (roomIds) => {
+      const states = await readStatesOfUser(this.#em(), this.#viewerId, roomIds);
+      return roomIds.map((id) => states.get(id) ?? { lastReadSeq: 0, unreadCount: 0 });
+    }));
+  }
+
+  /** Drops what was loaded about a room's members after this operation changed them (a mutation field answers the new state). */
+  forgetMembersOf(roomId: string): void {
+    this.#memberships?.clear(roomId);
+    this.#readState?.clear(roomId);
   }
 }

@@ -7,6 +7,7 @@ import './message.ts';
 import './room.ts';
 import './typing.ts';
 import './presence.ts';
+import './read-state.ts';
 
 builder.queryType({});
 builder.mutationType({});

@@ -34,7 +34,7 @@ export function createContextFactory(services: Services, authenticate: Authentic
       em: operationEm,
       services,
       transport: initial.socketSession ? 'ws' : 'http',
-      loaders: new Loaders(operationEm),
+      loaders: new Loaders(operationEm, viewer.id),
       // Made when first read, when an error is logged: a random id for every operation was the
       // largest share of what sends left for full collections (README, Performance).
       get requestId() {
