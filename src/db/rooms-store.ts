@@ -1,9 +1,10 @@
 // Rooms and membership in SQL: the race-safe direct pair, group creation, membership and listing.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RoomKind } from './entities/room.ts';
-import { RoomMember, type RoomRole } from './entities/room-member.ts';
+import type { RoomRole } from './entities/room-member.ts';
 import type { PreparedStatement, RunStatement } from './prepared.ts';
-import { toIso } from './sql-values.ts';
+import { placeholders, toIso } from './sql-values.ts';
+import type { UserRecord } from './users-store.ts';
 
 export interface RoomRecord {
   id: string;
@@ -107,22 +108,26 @@ export async function findRoomForUser(
 
 export interface MembershipRecord {
   roomId: string;
-  userId: string;
+  user: UserRecord;
   role: RoomRole;
   joinedAt: string;
   lastReadSeq: number;
 }
 
-/** The memberships of several rooms in one statement, each room's in joining order. */
+type MembershipRow = Omit<MembershipRecord, 'user' | 'joinedAt'> & { userId: string; userName: string | null; joinedAt: Date | string };
+
+/** The memberships of several rooms with their users' names, in one statement; each room's in joining order. */
 export async function membershipsOfRooms(em: EntityManager, roomIds: readonly string[]): Promise<Map<string, MembershipRecord[]>> {
-  const rows = await em.find(
-    RoomMember,
-    { roomId: { $in: [...roomIds] } },
-    { orderBy: { joinedAt: 'asc', userId: 'asc' }, disableIdentityMap: true },
+  const rows = await em.execute<MembershipRow[]>(
+    `select m.room_id as "roomId", m.user_id as "userId", u.name as "userName", m.role, m.joined_at as "joinedAt",
+       m.last_read_seq as "lastReadSeq"
+     from room_members m join users u on u.id = m.user_id
+     where m.room_id in (${placeholders(roomIds)}) order by m.joined_at, m.user_id`,
+    [...roomIds],
   );
   const memberships = new Map<string, MembershipRecord[]>();
-  for (const { roomId, userId, role, joinedAt, lastReadSeq } of rows) {
-    const membership = { roomId, userId, role, joinedAt: toIso(joinedAt), lastReadSeq };
+  for (const { roomId, userId, userName, role, joinedAt, lastReadSeq } of rows) {
+    const membership = { roomId, user: { id: userId, name: userName }, role, joinedAt: toIso(joinedAt), lastReadSeq };
     memberships.set(roomId, [...(memberships.get(roomId) ?? []), membership]);
   }
   return memberships;

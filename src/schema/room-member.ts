@@ -13,7 +13,7 @@ export const RoomRoleType = builder.enumType('RoomRole', {
 
 export const RoomMemberType = builder.objectRef<MembershipRecord>('RoomMember').implement({
   fields: (t) => ({
-    user: t.field({ type: UserType, resolve: (membership, _args, ctx) => ctx.loaders.user.load(membership.userId) }),
+    user: t.field({ type: UserType, resolve: (membership) => membership.user }),
     role: t.field({ type: RoomRoleType, resolve: (membership) => membership.role }),
     joinedAt: t.expose('joinedAt', { type: 'DateTime' }),
     lastReadSeq: t.exposeInt('lastReadSeq', { description: 'The seq of the newest message this member has read; 0 when none.' }),

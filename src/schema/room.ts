@@ -17,8 +17,7 @@ export const RoomType = builder.objectRef<RoomRecord>('Room').implement({
     title: t.exposeString('title', { nullable: true }),
     members: t.field({
       type: [UserType],
-      resolve: async (room, _args, ctx) =>
-        ctx.loaders.user.loadMany((await ctx.loaders.memberships.load(room.id)).map((membership) => membership.userId)) as never,
+      resolve: async (room, _args, ctx) => (await ctx.loaders.memberships.load(room.id)).map((membership) => membership.user),
     }),
     memberships: t.field({
       type: [RoomMemberType],
