@@ -4,9 +4,10 @@ import type { Client } from 'graphql-ws';
 import pg from 'pg';
 import { storeTogether, type NewMessage } from '../src/db/messages-store.ts';
 import { createRoom, sendMessage, subscriptionRefusal } from './helpers/chat.ts';
-import { describeWithPostgres } from './helpers/env.ts';
+import { databaseUrl, describeWithPostgres, describeWithRedis, redisUrl } from './helpers/env.ts';
 import { errorCode, expectData } from './helpers/http.ts';
 import { markProbesUntilLive, markRead, positions, READ_RECEIPTS, readStateOf, type Receipt } from './helpers/read-state.ts';
+import { startInstance, stopAllInstances, type InstanceProcess } from './helpers/process.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { collect, wsClient, type Collector } from './helpers/ws.ts';
@@ -20,7 +21,9 @@ beforeAll(async () => {
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.dispose()));
 });
-afterAll(stopAllServers);
+afterAll(async () => {
+  await Promise.all([stopAllServers(), stopAllInstances()]);
+});
 
 function receiptFeed(user: TestUser, roomId?: string): Collector<Receipt> {
   const client = wsClient(server.wsUrl, { token: user.token });
@@ -258,5 +261,57 @@ describe('a room list', () => {
     expect(nodes.filter((node: any) => node.unreadCount === 2)).toHaveLength(50);
     expect(nodes.filter((node: any) => node.unreadCount === 0 && node.lastReadSeq === 1)).toHaveLength(50);
     for (const node of nodes) expect(node.memberships.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describeWithRedis('two devices of one user on two instances', () => {
+  describeWithPostgres('on one PostgreSQL and one Redis', () => {
+    let a: InstanceProcess;
+    let b: InstanceProcess;
+
+    beforeAll(async () => {
+      const env = { DATABASE_URL: databaseUrl!, REDIS_URL: redisUrl!, RATE_SEND_MESSAGE_BURST: '1000' };
+      [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
+    }, 60_000);
+
+    it("clears the badge on the phone when the laptop reads the room, through the phone's readReceipts", async () => {
+      const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
+      const roomId = (await createRoom(a, alice, [bob.id])).room.id;
+      const phone = wsClient(a.wsUrl, { token: alice.token });
+      clients.push(phone);
+      const receipts = collect<Receipt>(phone, READ_RECEIPTS, {}, 'readReceipts');
+      await markProbesUntilLive(b, alice, bob, roomId, [receipts]);
+      for (let i = 1; i <= 3; i++) await sendMessage(b, bob, roomId, `unread ${i}`);
+      const badge = await readStateOf(a, alice, roomId);
+      expect(badge).toMatchObject({ unreadCount: 3 });
+
+      const laptop = await markRead(b, alice, roomId, 1000);
+      expect(laptop).toMatchObject({ unreadCount: 0 });
+      const receipt = await receipts.waitFor((event) => event.userId === alice.id && event.roomId === roomId, "the laptop's receipt on the phone");
+      // What a client does with its own receipt (README, "Read state"): messages between the two
+      // positions were others' (a member's own are never above their position).
+      const phoneBadge = Math.max(0, badge.unreadCount - (receipt.lastReadSeq - badge.lastReadSeq));
+      expect(phoneBadge).toBe(0);
+      expect(await readStateOf(a, alice, roomId)).toMatchObject({ lastReadSeq: receipt.lastReadSeq, unreadCount: 0 });
+    });
+
+    it('ends two devices marking at once on two instances at the larger position, and their receipts never go back', async () => {
+      const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
+      const roomId = (await createRoom(a, alice, [bob.id])).room.id;
+      const watcher = wsClient(b.wsUrl, { token: bob.token });
+      clients.push(watcher);
+      const receipts = collect<Receipt>(watcher, READ_RECEIPTS, { roomId }, 'readReceipts');
+      const probe = await markProbesUntilLive(a, bob, alice, roomId, [receipts]);
+      for (let i = 1; i <= 40; i++) await sendMessage(a, bob, roomId, `message ${i}`);
+      for (let round = 1; round <= 20; round++) {
+        const [low, high] = [probe + 2 * round - 1, probe + 2 * round];
+        await Promise.all([markRead(a, alice, roomId, round % 2 ? low : high), markRead(b, alice, roomId, round % 2 ? high : low)]);
+        expect((await readStateOf(a, alice, roomId)).lastReadSeq).toBe(high);
+      }
+      await receipts.waitFor((event) => event.userId === alice.id && event.lastReadSeq === probe + 40, 'the last receipt');
+      const seen = receipts.events.filter((event) => event.userId === alice.id).map((event) => event.lastReadSeq);
+      expect(seen).toEqual([...seen].sort((x, y) => x - y));
+      expect(new Set(seen).size).toBe(seen.length);
+    });
   });
 });
