@@ -11,16 +11,22 @@ import {
   MessagesDocument,
   OnlineMembersDocument,
   PresenceDocument,
+  ReadReceiptsDocument,
   RoomsDocument,
   SendMessageDocument,
   SetTypingDocument,
   TypingDocument,
   type MessageFieldsFragment,
   type PresenceSubscription,
+  type RoomFieldsFragment,
   type TypingSubscription,
 } from '../client/generated/graphql.ts';
+import { sendMessage } from './helpers/chat.ts';
 import { feed } from './helpers/feed.ts';
-import { eventually, keepLiveUrql, range, roomTimeline, urqlChat, type UrqlChat } from './helpers/frontend-clients.ts';
+import {
+  eventually, keepLiveUrql, range, roomTimeline, urqlChat, withReceipt, type ReadReceipt, type UrqlChat,
+} from './helpers/frontend-clients.ts';
+import { markProbesUntilLive, markRead } from './helpers/read-state.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 
@@ -280,5 +286,33 @@ describe('urql 6 over HTTP and graphql-ws, on the generated documents', () => {
     expect(timeline.messages().slice(2).map((message) => message.id)).toEqual([between.id, expect.any(String), ...missed.map((m) => m.id), later.id]);
     expect(drops.events).toHaveLength(1);
     stopLive();
+  });
+
+  it("clears the room list's badge from the receipt of the user's other device, in the app's state, without a refetch", async () => {
+    const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
+    const aliceApp = appOf(alice);
+    const roomId = (await createRoom(aliceApp, [bob])).room.id;
+    // The app's room list, which each receipt updates; the feed only tells the test a receipt came.
+    const rooms = new Map<string, RoomFieldsFragment>();
+    const receipts = feed<ReadReceipt>();
+    const receiving = aliceApp.client.subscription(ReadReceiptsDocument, {}).subscribe(({ data }) => {
+      if (!data) return;
+      const room = rooms.get(data.readReceipts.roomId);
+      if (room) rooms.set(room.id, { ...room, ...withReceipt(room, data.readReceipts, alice.id) });
+      receipts.push(data.readReceipts);
+    });
+    await markProbesUntilLive(server, alice, bob, roomId, [receipts]);
+    for (const i of range(1, 3)) await sendMessage(server, bob, roomId, `unread ${i}`);
+    const list = await query(aliceApp, RoomsDocument, { first: 10 }, { requestPolicy: 'network-only' });
+    for (const edge of list.data.rooms.edges) rooms.set(edge.node.id, edge.node);
+    const before = rooms.get(roomId)!;
+    expect(before.unreadCount).toBe(3);
+
+    const laptop = await markRead(server, alice, roomId, 1000);
+    await receipts.waitFor((receipt) => receipt.userId === alice.id && receipt.lastReadSeq === laptop.lastReadSeq, "the laptop's receipt");
+    const after = rooms.get(roomId)!;
+    expect({ lastReadSeq: after.lastReadSeq, unreadCount: after.unreadCount }).toEqual({ lastReadSeq: before.lastReadSeq + 3, unreadCount: 0 });
+    expect(after.memberships.find((membership) => membership.user.id === alice.id)!.lastReadSeq).toBe(after.lastReadSeq);
+    receiving.unsubscribe();
   });
 });

@@ -2,7 +2,7 @@
 // and urql 6, queries and mutations over HTTP, subscriptions over graphql-ws, on the typed documents
 // of client/generated. The code is a browser's: Node 24 has the same WebSocket (graphql-ws takes the
 // global one), so nothing here is Node's own.
-import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache, type ObservableQuery } from '@apollo/client';
+import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache, type ApolloCache, type ObservableQuery } from '@apollo/client';
 import { SetContextLink } from '@apollo/client/link/context';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { relayStylePagination } from '@apollo/client/utilities';
@@ -12,9 +12,12 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import {
   MessageAddedDocument,
   MessagesDocument,
+  RoomReadStateFragmentDoc,
   type MessageFieldsFragment,
   type MessagesQuery,
   type MessagesQueryVariables,
+  type ReadReceiptsSubscription,
+  type RoomReadStateFragment,
 } from '../../client/generated/graphql.ts';
 
 export interface Endpoints {
@@ -155,6 +158,33 @@ export function keepLive(
     stopped = true;
     unsubscribe();
   };
+}
+
+// --- Read state (either client) -------------------------------------------------------------------
+
+export type ReadReceipt = ReadReceiptsSubscription['readReceipts'];
+
+/**
+ * A room's read state after a receipt: the member's position moves (never back: receipts of two
+ * devices may cross), and when the receipt is the viewer's own (another device read the room) the
+ * badge drops by the messages between the two positions. Exact: a member's own messages are never
+ * above their position, so those messages were all others'. (A message deleted in between was already
+ * left out of the count: with deletions, refetch the room or mark to the newest seq, which reads 0.)
+ */
+export function withReceipt(room: RoomReadStateFragment, receipt: ReadReceipt, viewerId: string): RoomReadStateFragment {
+  const memberships = room.memberships.map((membership) =>
+    membership.user.id === receipt.userId && membership.lastReadSeq < receipt.lastReadSeq ? { ...membership, lastReadSeq: receipt.lastReadSeq } : membership,
+  );
+  if (receipt.userId !== viewerId || receipt.lastReadSeq <= room.lastReadSeq) return { ...room, memberships };
+  const unreadCount = Math.max(0, room.unreadCount - (receipt.lastReadSeq - room.lastReadSeq));
+  return { ...room, memberships, lastReadSeq: receipt.lastReadSeq, unreadCount };
+}
+
+/** Apollo: applies a ReadReceipts event to the cached room, which every watched query showing it (the room list) re-renders. */
+export function applyReadReceipt(cache: ApolloCache, receipt: ReadReceipt, viewerId: string): void {
+  const id = cache.identify({ __typename: 'Room', id: receipt.roomId });
+  const room = cache.readFragment({ fragment: RoomReadStateFragmentDoc, id });
+  if (room) cache.writeFragment({ fragment: RoomReadStateFragmentDoc, id, data: withReceipt(room, receipt, viewerId) });
 }
 
 // --- urql 6 ------------------------------------------------------------------------------------------
