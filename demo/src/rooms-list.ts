@@ -1,7 +1,9 @@
-// The sidebar: the caller's rooms, most recent activity first, kept current by one messageAdded
-// subscription over all of the caller's rooms (without roomId it counts as presence in none of them).
+// The sidebar: the caller's rooms, most recent activity first, with unread badges, kept current by
+// one messageAdded and one readReceipts subscription over all of the caller's rooms (without roomId
+// they count as presence in none of them).
 import type { Client } from '@urql/core';
-import { MessageAddedDocument, RoomsDocument, type RoomFieldsFragment } from '../../client/generated/graphql.ts';
+import { MessageAddedDocument, ReadReceiptsDocument, RoomsDocument, type RoomFieldsFragment } from '../../client/generated/graphql.ts';
+import { withMessage, withReceipt } from '../../client/read-state.ts';
 import { describeError } from './api.ts';
 
 export interface RoomsList {
@@ -40,6 +42,13 @@ export function createRoomsList(
         const last = room.lastMessage;
         preview.textContent = last ? `${last.senderName ?? last.senderId}: ${last.content}` : 'No messages yet';
         item.append(title, preview);
+        if (room.unreadCount > 0) {
+          const badge = document.createElement('span');
+          badge.className = 'badge';
+          badge.title = `${room.unreadCount} unread`;
+          badge.textContent = String(room.unreadCount);
+          title.after(badge);
+        }
         item.addEventListener('click', () => onOpen(room));
         return item;
       }),
@@ -58,8 +67,16 @@ export function createRoomsList(
     const room = rooms.find((candidate) => candidate.id === message.roomId);
     // A room we do not list yet: someone just made it with us and wrote.
     if (!room) return void refresh();
-    room.lastMessage = message;
-    rooms = [room, ...rooms.filter((other) => other !== room)];
+    const updated = { ...withMessage(room, message, meId), lastMessage: message };
+    rooms = [updated, ...rooms.filter((other) => other !== room)];
+    render();
+  });
+
+  // Read on this or another device (the open room marks what it shows): the badge follows.
+  const receipts = client.subscription(ReadReceiptsDocument, {}).subscribe((result) => {
+    const receipt = result.data?.readReceipts;
+    if (!receipt) return;
+    rooms = rooms.map((room) => (room.id === receipt.roomId ? withReceipt(room, receipt, meId) : room));
     render();
   });
 
@@ -69,6 +86,9 @@ export function createRoomsList(
       selected = roomId;
       render();
     },
-    close: () => live.unsubscribe(),
+    close() {
+      live.unsubscribe();
+      receipts.unsubscribe();
+    },
   };
 }

@@ -16,9 +16,8 @@ import {
   type MessageFieldsFragment,
   type MessagesQuery,
   type MessagesQueryVariables,
-  type ReadReceiptsSubscription,
-  type RoomReadStateFragment,
 } from '../../client/generated/graphql.ts';
+import { withReceipt, type ReadReceipt } from '../../client/read-state.ts';
 
 export interface Endpoints {
   readonly httpUrl: string;
@@ -162,23 +161,7 @@ export function keepLive(
 
 // --- Read state (either client) -------------------------------------------------------------------
 
-export type ReadReceipt = ReadReceiptsSubscription['readReceipts'];
-
-/**
- * A room's read state after a receipt: the member's position moves (never back: receipts of two
- * devices may cross), and when the receipt is the viewer's own (another device read the room) the
- * badge drops by the messages between the two positions. Exact: a member's own messages are never
- * above their position, so those messages were all others'. (A message deleted in between was already
- * left out of the count: with deletions, refetch the room or mark to the newest seq, which reads 0.)
- */
-export function withReceipt(room: RoomReadStateFragment, receipt: ReadReceipt, viewerId: string): RoomReadStateFragment {
-  const memberships = room.memberships.map((membership) =>
-    membership.user.id === receipt.userId && membership.lastReadSeq < receipt.lastReadSeq ? { ...membership, lastReadSeq: receipt.lastReadSeq } : membership,
-  );
-  if (receipt.userId !== viewerId || receipt.lastReadSeq <= room.lastReadSeq) return { ...room, memberships };
-  const unreadCount = Math.max(0, room.unreadCount - (receipt.lastReadSeq - room.lastReadSeq));
-  return { ...room, memberships, lastReadSeq: receipt.lastReadSeq, unreadCount };
-}
+export { withReceipt, type ReadReceipt } from '../../client/read-state.ts';
 
 /** Apollo: applies a ReadReceipts event to the cached room, which every watched query showing it (the room list) re-renders. */
 export function applyReadReceipt(cache: ApolloCache, receipt: ReadReceipt, viewerId: string): void {
