@@ -1,6 +1,7 @@
 // The baseline's tables, in a schema of their own in the bench database: the same columns, keys,
-// foreign keys and unique indexes as migrations/Migration20261125120000_initial.ts, so that its
-// inserts and page reads do the same index and constraint work as the service's.
+// foreign keys and unique indexes as the service's migrations (migrations/), so that its inserts and
+// page reads do the same index and constraint work as the service's; a send moves its sender's read
+// position there too (the send statements are the service's own).
 export const BASELINE_SCHEMA = 'baseline';
 
 export const BASELINE_SCHEMA_SQL = `
@@ -30,6 +31,8 @@ create table room_members (
   room_id uuid not null references rooms (id) on delete cascade,
   user_id text not null references users (id),
   joined_at timestamptz(3) not null default now(),
+  role text not null default 'MEMBER' check (role in ('OWNER', 'MEMBER')),
+  last_read_seq integer not null default 0 check (last_read_seq >= 0),
   primary key (room_id, user_id)
 );
 create index room_members_user_idx on room_members (user_id, room_id);

@@ -10,6 +10,7 @@ export function planFor(quick: boolean, idleSockets?: number): Plan {
       group: { members: 50, rates: [5, 20], stepSeconds: 1.5, drainSeconds: 1, pauseSeconds: 0.2 },
       idle: { sockets: idleSockets ?? 200, settleSeconds: 0.5, restSeconds: 1 },
       history: { rooms: 10, perRoom: 1_000, seconds: 1.5, warmSeconds: 0.5, concurrency: 2, pageSize: 50 },
+      roomList: { rooms: 100, perRoom: 200, unreadPerRoom: 100, seconds: 1.5, warmSeconds: 0.5, concurrency: 2 },
     };
   }
   return {
@@ -19,5 +20,6 @@ export function planFor(quick: boolean, idleSockets?: number): Plan {
     group: { members: 1000, rates: [10, 25, 50, 100, 200], stepSeconds: 10, drainSeconds: 5, pauseSeconds: 2 },
     idle: { sockets: idleSockets ?? 10_000, settleSeconds: 5, restSeconds: 10 },
     history: { rooms: 1000, perRoom: 1000, seconds: 10, warmSeconds: 2, concurrency: 4, pageSize: 50 },
+    roomList: { rooms: 100, perRoom: 10_000, unreadPerRoom: 5_000, seconds: 10, warmSeconds: 2, concurrency: 4 },
   };
 }

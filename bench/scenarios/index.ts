@@ -4,6 +4,7 @@ import { direct } from './direct.ts';
 import { group } from './group.ts';
 import { history } from './history.ts';
 import { idle } from './idle.ts';
+import { roomList } from './room-list.ts';
 import type { Scenario } from './scenario.ts';
 
-export const scenarios: Record<ScenarioName, Scenario> = { direct, group, idle, history };
+export const scenarios: Record<ScenarioName, Scenario> = { direct, group, idle, history, 'room-list': roomList };
