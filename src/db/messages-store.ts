@@ -3,14 +3,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MessagePayload } from '../pubsub/topics.ts';
 import type { BatcherOptions } from './batcher.ts';
 import type { PreparedStatement, RunStatement } from './prepared.ts';
-import { isUniqueViolation, placeholders, refusedByServer } from './sql-values.ts';
+import { isoTimestamp, isUniqueViolation, placeholders, refusedByServer } from './sql-values.ts';
 
-// createdAt is formatted by PostgreSQL as the payload's ISO-8601 string (UTC, milliseconds, as
-// Date#toISOString writes it): a page of history then parses and formats no dates in JavaScript.
+// createdAt is formatted by PostgreSQL as the payload's ISO-8601 string: a page of history then
+// parses and formats no dates in JavaScript.
 const messageColumns = (table = 'messages') =>
   `${table}.id::text as id, ${table}.room_id as "roomId", ${table}.seq, ${table}.sender_id as "senderId",
    ${table}.sender_name as "senderName", ${table}.content, ${table}.client_message_id as "clientMessageId",
-   to_char(${table}.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"`;
+   ${isoTimestamp(`${table}.created_at`)} as "createdAt"`;
 
 /**
  * A CTE body that moves each sender's read position to their newest message stored by the statement

@@ -12,7 +12,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PreparedStatement, RunStatement } from './prepared.ts';
 import { placeholders } from './sql-values.ts';
-import { roomColumns, toRoomRecord, type RoomRecord, type RoomRow } from './rooms-store.ts';
+import { roomColumns, type RoomRecord } from './rooms-store.ts';
 
 /**
  * Messages of others above the member's position `m` in room `r` that are deleted, which the
@@ -51,12 +51,12 @@ export type MarkReadResult =
   | { outcome: 'marked'; room: RoomRecord; movedTo: number | null };
 
 export async function markRead(run: RunStatement, roomId: string, userId: string, seq: number): Promise<MarkReadResult> {
-  const rows = await run<RoomRow & { isMember: boolean; movedTo: number | null }>(MARK_READ, [roomId, userId, seq]);
+  const rows = await run<RoomRecord & { isMember: boolean; movedTo: number | null }>(MARK_READ, [roomId, userId, seq]);
   const row = rows[0];
   if (!row) return { outcome: 'no-room' };
   const { isMember, movedTo, ...room } = row;
-  if (!isMember) return { outcome: 'not-a-member', room: toRoomRecord(room) };
-  return { outcome: 'marked', room: toRoomRecord(room), movedTo };
+  if (!isMember) return { outcome: 'not-a-member', room };
+  return { outcome: 'marked', room, movedTo };
 }
 
 export interface ReadState {

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RoomKind } from './entities/room.ts';
 import type { RoomRole } from './entities/room-member.ts';
 import type { PreparedStatement, RunStatement } from './prepared.ts';
-import { placeholders, toIso } from './sql-values.ts';
+import { isoTimestamp, placeholders } from './sql-values.ts';
 import type { UserRecord } from './users-store.ts';
 
 export interface RoomRecord {
@@ -15,17 +15,9 @@ export interface RoomRecord {
   lastActivityAt: string;
 }
 
-export type RoomRow = Omit<RoomRecord, 'createdAt' | 'lastActivityAt'> & { createdAt: Date | string; lastActivityAt: Date | string };
-
 export const roomColumns = (table = 'rooms') =>
-  `${table}.id, ${table}.kind, ${table}.title, ${table}.created_at as "createdAt", ${table}.last_seq as "lastSeq",
-   ${table}.last_activity_at as "lastActivityAt"`;
-
-export const toRoomRecord = (row: RoomRow): RoomRecord => ({
-  ...row,
-  createdAt: toIso(row.createdAt),
-  lastActivityAt: toIso(row.lastActivityAt),
-});
+  `${table}.id, ${table}.kind, ${table}.title, ${isoTimestamp(`${table}.created_at`)} as "createdAt", ${table}.last_seq as "lastSeq",
+   ${isoTimestamp(`${table}.last_activity_at`)} as "lastActivityAt"`;
 
 /**
  * The direct room of a pair, created with both members when missing. The partial unique index on
@@ -39,7 +31,7 @@ export async function getOrCreateDirectRoom(
 ): Promise<{ room: RoomRecord; created: boolean }> {
   const [low, high] = [creatorId, otherId].sort() as [string, string];
   const created = await em.transactional(async (tx) => {
-    const rows = await tx.execute<RoomRow[]>(
+    const rows = await tx.execute<RoomRecord[]>(
       `insert into rooms (kind, direct_low, direct_high, created_by) values ('DIRECT', ?, ?, ?)
        on conflict (direct_low, direct_high) where kind = 'DIRECT' do nothing
        returning ${roomColumns()}`,
@@ -48,15 +40,15 @@ export async function getOrCreateDirectRoom(
     const row = rows[0];
     if (!row) return undefined;
     await addInitialMembers(tx, row.id, [low, high], undefined);
-    return toRoomRecord(row);
+    return row;
   });
   if (created) return { room: created, created: true };
-  const rows = await em.execute<RoomRow[]>(
+  const rows = await em.execute<RoomRecord[]>(
     `select ${roomColumns()} from rooms where kind = 'DIRECT' and direct_low = ? and direct_high = ?`,
     [low, high],
   );
   if (!rows[0]) throw new Error(`direct room of ${low} and ${high} neither inserted nor found`);
-  return { room: toRoomRecord(rows[0]), created: false };
+  return { room: rows[0], created: false };
 }
 
 export async function createGroupRoom(
@@ -66,13 +58,13 @@ export async function createGroupRoom(
   title: string | null,
 ): Promise<RoomRecord> {
   return em.transactional(async (tx) => {
-    const rows = await tx.execute<RoomRow[]>(
+    const rows = await tx.execute<RoomRecord[]>(
       `insert into rooms (kind, title, created_by) values ('GROUP', ?, ?) returning ${roomColumns()}`,
       [title, creatorId],
     );
     const row = rows[0]!;
     await addInitialMembers(tx, row.id, memberIds, creatorId);
-    return toRoomRecord(row);
+    return row;
   });
 }
 
@@ -99,11 +91,11 @@ export async function findRoomForUser(
   roomId: string,
   userId: string,
 ): Promise<{ room: RoomRecord; isMember: boolean } | undefined> {
-  const rows = await run<RoomRow & { isMember: boolean }>(ROOM_FOR_USER, [roomId, userId]);
+  const rows = await run<RoomRecord & { isMember: boolean }>(ROOM_FOR_USER, [roomId, userId]);
   const row = rows[0];
   if (!row) return undefined;
   const { isMember, ...room } = row;
-  return { room: toRoomRecord(room), isMember };
+  return { room, isMember };
 }
 
 export interface MembershipRecord {
@@ -114,12 +106,12 @@ export interface MembershipRecord {
   lastReadSeq: number;
 }
 
-type MembershipRow = Omit<MembershipRecord, 'user' | 'joinedAt'> & { userId: string; userName: string | null; joinedAt: Date | string };
+type MembershipRow = Omit<MembershipRecord, 'user'> & { userId: string; userName: string | null };
 
 /** The memberships of several rooms with their users' names, in one statement; each room's in joining order. */
 export async function membershipsOfRooms(em: EntityManager, roomIds: readonly string[]): Promise<Map<string, MembershipRecord[]>> {
   const rows = await em.execute<MembershipRow[]>(
-    `select m.room_id as "roomId", m.user_id as "userId", u.name as "userName", m.role, m.joined_at as "joinedAt",
+    `select m.room_id as "roomId", m.user_id as "userId", u.name as "userName", m.role, ${isoTimestamp('m.joined_at')} as "joinedAt",
        m.last_read_seq as "lastReadSeq"
      from room_members m join users u on u.id = m.user_id
      where m.room_id in (${placeholders(roomIds)}) order by m.joined_at, m.user_id`,
@@ -127,7 +119,7 @@ export async function membershipsOfRooms(em: EntityManager, roomIds: readonly st
   );
   const memberships = new Map<string, MembershipRecord[]>();
   for (const { roomId, userId, userName, role, joinedAt, lastReadSeq } of rows) {
-    const membership = { roomId, user: { id: userId, name: userName }, role, joinedAt: toIso(joinedAt), lastReadSeq };
+    const membership = { roomId, user: { id: userId, name: userName }, role, joinedAt, lastReadSeq };
     memberships.set(roomId, [...(memberships.get(roomId) ?? []), membership]);
   }
   return memberships;
@@ -146,13 +138,13 @@ export async function roomsOfUser(
   after: RoomPosition | undefined,
   limit: number,
 ): Promise<RoomRecord[]> {
-  const rows = await em.execute<RoomRow[]>(
+  const rows = await em.execute<RoomRecord[]>(
     `select ${roomColumns('r')} from room_members m join rooms r on r.id = m.room_id
      where m.user_id = ? ${after ? 'and (r.last_activity_at, r.id) < (?::timestamptz, ?::uuid)' : ''}
      order by r.last_activity_at desc, r.id desc limit ?`,
     after ? [userId, after.lastActivityAt, after.id, limit] : [userId, limit],
   );
-  return rows.map(toRoomRecord);
+  return rows;
 }
 
 /** Every room of the user with its latest seq: where an all-rooms message feed starts. */

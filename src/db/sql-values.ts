@@ -15,9 +15,11 @@ export function refusedByServer(error: unknown): boolean {
   return error instanceof pg.DatabaseError;
 }
 
-export function toIso(value: Date | string): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}
+/**
+ * A timestamptz column formatted by PostgreSQL as Date#toISOString writes it (UTC, milliseconds):
+ * rows then carry the strings clients get, and no date is parsed or formatted in JavaScript.
+ */
+export const isoTimestamp = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** `?, ?, ?` for a list of parameters (never empty: callers pass at least one). */
 export function placeholders(values: readonly unknown[]): string {
