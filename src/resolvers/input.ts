@@ -81,3 +81,34 @@ export function afterSeq(value: number | null | undefined): number | undefined {
   if (!Number.isInteger(value) || value < 0) throw new BadInput('afterSeq must be 0 or more', 'afterSeq');
   return value;
 }
+
+const MESSAGE_ID = /^[1-9]\d{0,17}$/;
+
+/** A message id this service could have issued; anything else names no message (NOT_FOUND). */
+export function messageId(value: string): string | undefined {
+  return MESSAGE_ID.test(value) ? value : undefined;
+}
+
+export function replyToId(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  if (!MESSAGE_ID.test(value)) throw new BadInput('replyToId is not a message of this room', 'replyToId');
+  return value;
+}
+
+export const MAX_EMOJI_CODE_POINTS = 32;
+
+/** An emoji or a :shortcode:: 1 to 32 code points, no whitespace or control characters. */
+export function emoji(value: string): string {
+  storable(value, 'emoji');
+  const length = codePoints(value);
+  if (length === 0 || length > MAX_EMOJI_CODE_POINTS || /[[\s\p{Cc}\p{Cf}]--[\u200d\u{E0020}-\u{E007F}]]/v.test(value)) {
+    throw new BadInput(`emoji must be 1 to ${MAX_EMOJI_CODE_POINTS} characters with no whitespace or control characters`, 'emoji');
+  }
+  return value;
+}
+
+export function afterEventSeq(value: number | null | undefined): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0) throw new BadInput('afterEventSeq must be 0 or more', 'afterEventSeq');
+  return value;
+}

@@ -26,6 +26,9 @@ export const RoomType = builder.objectRef<RoomRecord>('Room').implement({
       resolve: (room, _args, ctx) => ctx.loaders.memberships.load(room.id),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastEventSeq: t.exposeInt('lastEventSeq', {
+      description: "The eventSeq of the room's newest event: where a roomEvents subscription may resume from.",
+    }),
     lastMessage: t.field({
       type: MessageType,
       nullable: true,
