@@ -5,6 +5,7 @@ import type { MessagePayload } from '../pubsub/topics.ts';
 import type { RoomKind } from './entities/room.ts';
 import { messageColumns } from './messages-store.ts';
 import type { PreparedStatement, RunStatement } from './prepared.ts';
+import { placeholders } from './sql-values.ts';
 
 const MESSAGE_ROOM: PreparedStatement = { name: 'chat_message_room', text: 'select room_id as "roomId" from messages where id = $1' };
 
@@ -40,7 +41,7 @@ export async function messageById(em: EntityManager, messageId: string): Promise
 }
 
 export async function messagesByIds(em: EntityManager, ids: readonly string[]): Promise<Map<string, MessagePayload>> {
-  const rows = await em.execute<MessagePayload[]>(`select ${messageColumns()} from messages where id = any(?::bigint[])`, [[...ids]]);
+  const rows = await em.execute<MessagePayload[]>(`select ${messageColumns()} from messages where id in (${placeholders(ids)})`, [...ids]);
   return new Map(rows.map((row) => [row.id, row]));
 }
 

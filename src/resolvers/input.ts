@@ -54,18 +54,24 @@ export function title(value: string | null | undefined): string | null {
 
 /** The other members of a new room: the caller and duplicates dropped, at least one left. */
 export function otherParticipants(ids: readonly string[], callerId: string, maxRoomMembers: number): string[] {
-  for (const id of ids) {
-    storable(id, 'participantIds');
-    if (id.length === 0 || id.length > MAX_USER_ID_LENGTH) {
-      throw new BadInput(`participantIds must be user ids of 1 to ${MAX_USER_ID_LENGTH} characters`, 'participantIds');
-    }
-  }
+  userIds(ids, 'participantIds');
   const others = [...new Set(ids)].filter((id) => id !== callerId);
   if (others.length === 0) throw new BadInput('participantIds must name at least one user other than the caller', 'participantIds');
   if (others.length + 1 > maxRoomMembers) {
     throw new BadInput(`a room has at most ${maxRoomMembers} members`, 'participantIds');
   }
   return others;
+}
+
+/** User ids of 1 to 255 characters that PostgreSQL can store, duplicates dropped. */
+export function userIds(ids: readonly string[], argument: string): string[] {
+  for (const id of ids) {
+    storable(id, argument);
+    if (id.length === 0 || id.length > MAX_USER_ID_LENGTH) {
+      throw new BadInput(`${argument} must be user ids of 1 to ${MAX_USER_ID_LENGTH} characters`, argument);
+    }
+  }
+  return [...new Set(ids)];
 }
 
 export function pageSize(value: number | null | undefined, argument: 'first' | 'last'): number | undefined {

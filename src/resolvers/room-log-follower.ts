@@ -7,6 +7,7 @@
 // instance), since events are emitted strictly in eventSeq order and nothing after it is.
 import type { OperationContext } from '../context.ts';
 import { eventsInRange, feedPosition, roomEventSeqsOfUser, type FeedPosition } from '../db/room-events-store.ts';
+import { findRoomForUser } from '../db/rooms-store.ts';
 import { Forbidden } from '../errors.ts';
 import { endsMembershipOf, topics, type RoomEventPayload } from '../pubsub/topics.ts';
 import type { Unsubscribe } from '../pubsub/pubsub.ts';
@@ -120,4 +121,16 @@ export async function followAllRooms(ctx: OperationContext, scope: Pick<StreamSc
   // event: read the positions again and catch up where they moved.
   const moved = [...(await roomEventSeqsOfUser(em(), ctx.viewer.id))].filter(([roomId, seq]) => seq > (positions.get(roomId) ?? seq));
   await Promise.all(moved.map(([roomId]) => followed.get(roomId)?.sequencer.catchUp()));
+}
+
+/**
+ * For a room feed that does not follow the log (typing, presence): ends it FORBIDDEN when the log
+ * says the viewer's membership ended. Watches first, then checks the membership, so that a removal
+ * committed at the moment the feed starts is caught by one or the other.
+ */
+export async function endWithMembership(ctx: OperationContext, roomId: string, scope: Pick<StreamScope<unknown>, 'defer' | 'end'>) {
+  const watch = (event: RoomEventPayload) => endsMembershipOf(event, ctx.viewer.id) && scope.end(noLongerMember(roomId));
+  scope.defer(await ctx.services.pubsub.subscribe(topics.roomEvents(roomId), watch));
+  const found = await findRoomForUser(ctx.services.run, roomId, ctx.viewer.id);
+  if (!found?.isMember) throw noLongerMember(roomId);
 }
