@@ -1,6 +1,10 @@
 // Operations of the room event log as tests call them: message changes, membership changes, the
 // roomEvents selection, and a client that applies a room's log to rebuild the room.
+import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
+import type { Client } from 'graphql-ws';
 import { MESSAGE_FIELDS, type Endpoint } from './chat.ts';
+import { feed, type Feed } from './feed.ts';
+import { withTimeout } from './ws.ts';
 import { expectData, graphqlHttp } from './http.ts';
 import type { TestUser } from './tokens.ts';
 
@@ -93,4 +97,43 @@ export function applyEvents(events: readonly RoomEvent[]) {
     }
   }
   return { members, messages: [...messages.values()].sort((a, b) => a.seq - b.seq) };
+}
+
+/** Every result of one subscription as it came (data or errors), and its completion. */
+export interface Watched {
+  readonly results: Feed<ExecutionResult<Record<string, any>, unknown>>;
+  /** Resolves when the server completed the operation (or it failed); rejects after `timeoutMs`. */
+  completed(what: string, timeoutMs?: number): Promise<void>;
+  dispose(): void;
+}
+
+export function watch(client: Client, query: string, variables: Record<string, unknown>): Watched {
+  const results = feed<ExecutionResult<Record<string, any>, unknown>>();
+  const done = Promise.withResolvers<void>();
+  const dispose = client.subscribe<Record<string, any>>(
+    { query, variables },
+    {
+      next: (result) => results.push(result),
+      error: (error) => {
+        results.fail(error);
+        done.resolve();
+      },
+      complete: () => done.resolve(),
+    },
+  );
+  return { results, completed: (what, timeoutMs = 5000) => withTimeout(done.promise, what, timeoutMs), dispose };
+}
+
+/** The data of the watched results, up to the first result with errors. */
+export const dataOf = (watched: Watched, field: string) => watched.results.events.filter((result) => result.data).map((result) => result.data![field]);
+
+/** The error codes of the watched results that carried errors, and whether any of those carried data too. */
+export function endingOf(watched: Watched) {
+  const failed = watched.results.events.filter((result) => result.errors?.length);
+  return {
+    codes: failed.flatMap((result) => result.errors!.map((error) => error.extensions?.code)),
+    withData: failed.some((result) => result.data !== undefined && result.data !== null),
+    position: watched.results.events.findIndex((result) => result.errors?.length),
+    count: watched.results.events.length,
+  };
 }
