@@ -46,6 +46,8 @@ export class Migration20261207120000_room_event_log extends Migration {
       )`);
     // A member's ADDED events, for choosing the next owner (the member added earliest) without a scan of the log.
     this.addSql(`create index room_events_membership_idx on room_events (room_id, user_id, event_seq) where kind = 'MembershipChanged'`);
+    // A deleted message's reaction events, whose emoji the delete erases.
+    this.addSql(`create index room_events_reaction_idx on room_events (message_id) where kind = 'ReactionChanged'`);
     // Who left or was removed: room_members holds current members only, so every membership test stays one look-up.
     this.addSql(`
       create table room_former_members (

@@ -1,8 +1,9 @@
 // editMessage, deleteMessage, addReaction / removeReaction and sendMessage's replyToId over HTTP:
 // each rule of CONTRACT.md ("Edit, delete, reactions, replies") and its error code, with nothing
-// stored and nothing logged when refused.
+// stored and nothing logged when refused; and deleted content absent from every answer and replay.
 import { createRoom } from './helpers/chat.ts';
-import { mutate, refusal, roomAsQueried, type Message } from './helpers/room-events.ts';
+import { FULL_MESSAGE, mutate, refusal, ROOM_EVENTS, roomAsQueried, type Message } from './helpers/room-events.ts';
+import { rawSocket, sendFrame, waitForFrame } from './helpers/ws.ts';
 import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 
@@ -132,6 +133,55 @@ describe('replies', () => {
     const foreign = await mutate<Message>(server, alice, 'send', { roomId: elsewhere, content: 'elsewhere' });
     for (const replyToId of [foreign.id, '999999999', 'nope']) {
       expect(await refusedWithoutEvent(bob, 'send', { roomId, content: 'reply', replyToId })).toBe('BAD_USER_INPUT');
+    }
+  });
+});
+
+describe('deleted content', () => {
+  it('never leaves the server again: not in history, lastMessage, replyTo, nor any replay (raw frames and HTTP bodies searched)', async () => {
+    const secret = `secret-${Date.now()}`;
+    const original = await send(alice, `${secret} original`);
+    await send(bob, 'a reply', original.id);
+    await mutate(server, carol, 'react', { messageId: original.id, emoji: `:${secret}:` });
+    const last = await send(alice, `${secret} newest`);
+    await mutate(server, alice, 'delete', { messageId: original.id });
+    await mutate(server, alice, 'delete', { messageId: last.id });
+
+    const bodies = await Promise.all(
+      [
+        [`query($id: ID!) { room(id: $id) { lastMessage { ${FULL_MESSAGE} } messages(last: 100) { edges { node { ${FULL_MESSAGE} } } } } }`, { id: roomId }],
+        [`query { rooms(first: 100) { edges { node { lastMessage { ${FULL_MESSAGE} } } } } }`, {}],
+        [`query($roomId: ID!) { messages(roomId: $roomId, first: 100) { edges { node { ${FULL_MESSAGE} } } } }`, { roomId }],
+      ].map(async ([query, variables]) => {
+        const response = await fetch(server.httpUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${bob.token}` },
+          body: JSON.stringify({ query, variables }),
+        });
+        return response.text();
+      }),
+    );
+    for (const body of bodies) {
+      expect(body).toContain('"deletedAt"');
+      expect(body).not.toContain(secret);
+    }
+
+    const { lastEventSeq } = await roomAsQueried(server, alice, roomId);
+    const raw = rawSocket(server.wsUrl);
+    try {
+      await raw.opened;
+      sendFrame(raw, { type: 'connection_init', payload: { token: bob.token } });
+      await waitForFrame(raw, (frame) => frame.type === 'connection_ack', 'connection_ack');
+      sendFrame(raw, { id: 'events', type: 'subscribe', payload: { query: ROOM_EVENTS, variables: { roomId, after: 0 } } });
+      const messageAdded = `subscription($roomId: ID, $afterSeq: Int) { messageAdded(roomId: $roomId, afterSeq: $afterSeq) { ${FULL_MESSAGE} } }`;
+      sendFrame(raw, { id: 'messages', type: 'subscribe', payload: { query: messageAdded, variables: { roomId, afterSeq: 0 } } });
+      await waitForFrame(raw, (frame) => frame.id === 'events' && frame.payload?.data?.roomEvents?.eventSeq === lastEventSeq, 'the replay to its end');
+      await waitForFrame(raw, (frame) => frame.id === 'messages' && frame.payload?.data?.messageAdded?.id === last.id, 'the message replay to its end');
+      const frames = JSON.stringify(raw.messages);
+      expect(frames).toContain(original.id);
+      expect(frames).not.toContain(secret);
+    } finally {
+      raw.socket.close();
     }
   });
 });

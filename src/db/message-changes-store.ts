@@ -49,10 +49,15 @@ export async function editContent(tx: EntityManager, messageId: string, content:
   await tx.execute('update messages set content = ?, edited_at = now() where id = ?', [content, messageId]);
 }
 
-/** The tombstone: content, reply and reactions erased for good, so that nothing can deliver them again. */
+/**
+ * The tombstone: content, reply and reactions erased for good, so that nothing can deliver them
+ * again; the emoji of the message's ReactionChanged events too (they stay in the log, emptied, so
+ * that its eventSeqs keep no gaps).
+ */
 export async function eraseMessage(tx: EntityManager, messageId: string): Promise<void> {
   await tx.execute(`update messages set content = '', reply_to_id = null, deleted_at = now() where id = ?`, [messageId]);
   await tx.execute('delete from message_reactions where message_id = ?', [messageId]);
+  await tx.execute(`update room_events set emoji = '' where message_id = ? and kind = 'ReactionChanged'`, [messageId]);
 }
 
 /** The distinct emoji on a message now, and whether the user has reacted with `emoji`. */
