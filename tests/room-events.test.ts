@@ -304,3 +304,42 @@ describe('changes at the same time', () => {
     expect(queried.members).toEqual({ [alice.id]: 'OWNER', [bob.id]: 'MEMBER', [dave.id]: 'MEMBER' });
   });
 });
+
+describe('a member removed, subscribed over server-sent events', () => {
+  it('gets the MembershipChanged, one FORBIDDEN result with no data, and the end of the stream (complete)', async () => {
+    const [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
+    const roomId = await groupOf(alice, bob, carol);
+    const response = await fetch(server.httpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${bob.token}` },
+      body: JSON.stringify({ query: ROOM_EVENTS, variables: { roomId, after: 0 } }),
+    });
+    const reader = response.body!.getReader();
+    try {
+      const decoder = new TextDecoder();
+      let text = '';
+      const results = () => [...text.matchAll(/^data: (.+)$/gm)].map((match) => JSON.parse(match[1]!) as { data?: any; errors?: any[] });
+      const readUntil = async (enough: () => boolean) => {
+        while (!enough()) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          text += decoder.decode(value, { stream: true });
+        }
+      };
+      // The replay of the room's three ADDED events: the stream is live.
+      await readUntil(() => results().length >= 3);
+      await mutate(server, alice, 'remove', { roomId, userId: bob.id });
+      await sendMessage(server, alice, roomId, 'after the removal');
+      await readUntil(() => false);
+      const all = results();
+      expect(all.slice(3, -1).map((result) => [result.data?.roomEvents?.change, result.data?.roomEvents?.user?.id])).toEqual([['REMOVED', bob.id]]);
+      // graphql-js writes the missing data as null; over WebSocket the result has no data key at all.
+      expect(all.at(-1)!.data ?? null).toBeNull();
+      expect(all.at(-1)!.errors!.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+      expect(text).toMatch(/event: complete\ndata:\n\n$/);
+      expect(text).not.toContain('after the removal');
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
+  });
+});

@@ -14,7 +14,7 @@ export type Cleanup = () => void | Promise<void>;
 export interface StreamScope<T> {
   push(value: T): void;
   defer(cleanup: Cleanup): void;
-  end(error: unknown): void;
+  end(error: Error): void;
 }
 
 /** The app's open streams. */
@@ -50,7 +50,7 @@ export function eventStream<T>(
       const cleanups: Cleanup[] = [() => open.dec()];
       open.inc();
       try {
-        await setUp({ push: (value) => stream.push(value), defer: (cleanup) => cleanups.push(cleanup), end: (error) => stream.fail(error) });
+        await setUp({ push: (value) => stream.push(value), defer: (cleanup) => cleanups.push(cleanup), end: (error) => stream.endWith(error) });
         await stream.ended;
       } finally {
         for (const cleanup of cleanups.reverse()) {

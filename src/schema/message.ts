@@ -5,6 +5,7 @@ import { messageFeed } from '../resolvers/message-feed.ts';
 import { pageMessages, sendMessage } from '../resolvers/messages.ts';
 import { roomOfViewer } from '../resolvers/rooms.ts';
 import { messageCursor } from '../resolvers/cursors.ts';
+import { liveEvent } from '../resolvers/live-stream.ts';
 import { builder } from './builder.ts';
 import { PageInfoType, type PageInfoModel } from './page-info.ts';
 import { UserType } from './user.ts';
@@ -130,6 +131,6 @@ builder.subscriptionField('messageAdded', (t) =>
       'seq > afterSeq in order, then continues live, with no gap and no duplicate.',
     args: { roomId: t.arg.id(), afterSeq: t.arg.int() },
     subscribe: (_root, args, ctx) => messageFeed(ctx, args),
-    resolve: (message) => message,
+    resolve: (message) => liveEvent(message),
   }),
 );

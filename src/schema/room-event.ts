@@ -1,6 +1,7 @@
 // The room event log: the RoomEvent interface, one type per kind of change, and the roomEvents subscription.
 import type { RoomEventPayload } from '../pubsub/topics.ts';
 import { roomEventFeed } from '../resolvers/room-event-feed.ts';
+import { liveEvent } from '../resolvers/live-stream.ts';
 import { builder } from './builder.ts';
 import { MessageType } from './message.ts';
 import { RoomRoleType } from './room-member.ts';
@@ -72,6 +73,6 @@ builder.subscriptionField('roomEvents', (t) =>
       'afterEventSeq in order, then continues live, with no gap and no duplicate.',
     args: { roomId: t.arg.id(), afterEventSeq: t.arg.int() },
     subscribe: (_root, args, ctx) => roomEventFeed(ctx, args),
-    resolve: (event) => event,
+    resolve: (event) => liveEvent(event),
   }),
 );
