@@ -277,6 +277,26 @@ describe('a member removed or gone', () => {
 });
 
 describe('changes at the same time', () => {
+  it("a member's sends racing their removal are stored before it or refused, never logged after it", async () => {
+    const [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
+    const rooms = await Promise.all(range(1, 8).map(() => groupOf(alice, bob, carol)));
+    await Promise.all(
+      rooms.map((roomId) =>
+        Promise.allSettled([
+          ...range(1, 6).map((i) => sendMessage(server, bob, roomId, `racing ${i}`)),
+          mutate(server, alice, 'remove', { roomId, userId: bob.id }),
+        ]),
+      ),
+    );
+    for (const roomId of rooms) {
+      const { lastEventSeq } = await roomAsQueried(server, alice, roomId);
+      const events = await roomEvents(alice, { roomId, after: 0 }).waitForCount(lastEventSeq);
+      const removedAt = events.findIndex((event) => event.change === 'REMOVED');
+      expect(events.slice(removedAt + 1).filter((event) => event.actorId === bob.id)).toEqual([]);
+    }
+  });
+
+
   it('the same member removed twice at once, a leave racing an add, an edit racing a delete: no lost event, no gap', async () => {
     const [alice, bob, carol, dave] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol'), createUser('dave')]);
     const roomId = await groupOf(alice, bob, carol);
