@@ -72,3 +72,68 @@ describeWithPostgres('the memberships migration', () => {
     ]);
   });
 });
+
+describeWithPostgres('the room event log migration', () => {
+  it("backfills each room's log: its members ADDED by the creator (the creator first), then one MessagePosted per message in seq order", async () => {
+    const group = '00000000-0000-4000-8000-000000000001';
+    const direct = '00000000-0000-4000-8000-000000000002';
+    const { events, rooms, messages } = await upgradeWith(
+      'Migration20261207110000_memberships',
+      async (client) => {
+        await client.query(`insert into users (id) values ('ann'), ('ben'), ('cat')`);
+        await client.query(
+          `insert into rooms (id, kind, direct_low, direct_high, created_by, last_seq, created_at) values
+            ($1, 'GROUP', null, null, 'ben', 3, '2026-01-01T00:00:00Z'),
+            ($2, 'DIRECT', 'ann', 'ben', 'ann', 1, '2026-01-02T00:00:00Z')`,
+          [group, direct],
+        );
+        await client.query(
+          `insert into room_members (room_id, user_id, role, joined_at) values
+            ($1, 'ann', 'MEMBER', '2026-01-01T00:00:00Z'), ($1, 'ben', 'OWNER', '2026-01-01T00:00:00Z'),
+            ($1, 'cat', 'MEMBER', '2026-01-01T00:00:00Z'),
+            ($2, 'ann', 'MEMBER', '2026-01-02T00:00:00Z'), ($2, 'ben', 'MEMBER', '2026-01-02T00:00:00Z')`,
+          [group, direct],
+        );
+        // Inserted out of seq order: the log follows seq, not insertion.
+        await client.query(
+          `insert into messages (room_id, seq, sender_id, content) values
+            ($1, 2, 'cat', 'two'), ($1, 1, 'ann', 'one'), ($2, 1, 'ben', 'direct one'), ($1, 3, 'ben', 'three')`,
+          [group, direct],
+        );
+      },
+      async (client) => ({
+        events: (
+          await client.query(`
+            select right(e.room_id::text, 1) as room, e.event_seq as "eventSeq", e.kind, e.actor_id as actor,
+              e.user_id as "user", e.change, e.role, m.seq
+            from room_events e left join messages m on m.id = e.message_id order by room, e.event_seq`)
+        ).rows,
+        rooms: (await client.query('select right(id::text, 1) as room, last_event_seq as "lastEventSeq" from rooms order by room')).rows,
+        messages: (await client.query('select content, event_seq as "eventSeq" from messages order by room_id, seq')).rows,
+      }),
+    );
+    const membership = { kind: 'MembershipChanged', change: 'ADDED', seq: null };
+    const posted = { kind: 'MessagePosted', user: null, change: null, role: null };
+    expect(events).toEqual([
+      { room: '1', eventSeq: 1, actor: 'ben', user: 'ben', role: 'OWNER', ...membership },
+      { room: '1', eventSeq: 2, actor: 'ben', user: 'ann', role: 'MEMBER', ...membership },
+      { room: '1', eventSeq: 3, actor: 'ben', user: 'cat', role: 'MEMBER', ...membership },
+      { room: '1', eventSeq: 4, actor: 'ann', seq: 1, ...posted },
+      { room: '1', eventSeq: 5, actor: 'cat', seq: 2, ...posted },
+      { room: '1', eventSeq: 6, actor: 'ben', seq: 3, ...posted },
+      { room: '2', eventSeq: 1, actor: 'ann', user: 'ann', role: 'MEMBER', ...membership },
+      { room: '2', eventSeq: 2, actor: 'ann', user: 'ben', role: 'MEMBER', ...membership },
+      { room: '2', eventSeq: 3, actor: 'ben', seq: 1, ...posted },
+    ]);
+    expect(rooms).toEqual([
+      { room: '1', lastEventSeq: 6 },
+      { room: '2', lastEventSeq: 3 },
+    ]);
+    expect(messages).toEqual([
+      { content: 'one', eventSeq: 4 },
+      { content: 'two', eventSeq: 5 },
+      { content: 'three', eventSeq: 6 },
+      { content: 'direct one', eventSeq: 3 },
+    ]);
+  });
+});

@@ -124,12 +124,67 @@ describe('unread counts', () => {
   });
 });
 
+describe('read state and membership changes', () => {
+  const DELETE = 'mutation($id: ID!) { deleteMessage(messageId: $id) { id deletedAt } }';
+  const ADD = 'mutation($roomId: ID!, $ids: [ID!]!) { addMembers(roomId: $roomId, userIds: $ids) { id } }';
+  const REMOVE = 'mutation($roomId: ID!, $id: ID!) { removeMember(roomId: $roomId, userId: $id) { id } }';
+  let alice: TestUser;
+  let bob: TestUser;
+  let carol: TestUser;
+  beforeEach(async () => {
+    [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
+  });
+
+  it('lowers the unread count when an unread message is deleted, and not when a read one is', async () => {
+    const roomId = (await createRoom(server, alice, [bob.id, carol.id])).room.id;
+    const sent = [];
+    for (let i = 1; i <= 4; i++) sent.push(await sendMessage(server, bob, roomId, `message ${i}`));
+    await markRead(server, alice, roomId, 1);
+    expect(await readStateOf(server, alice, roomId)).toMatchObject({ lastReadSeq: 1, unreadCount: 3 });
+    await expectData(server.httpUrl, bob.token, DELETE, { id: sent[2]!.id });
+    expect(await readStateOf(server, alice, roomId)).toMatchObject({ lastReadSeq: 1, unreadCount: 2 });
+    await expectData(server.httpUrl, bob.token, DELETE, { id: sent[0]!.id });
+    expect(await readStateOf(server, alice, roomId)).toMatchObject({ lastReadSeq: 1, unreadCount: 2 });
+    expect(await markRead(server, alice, roomId, 4)).toMatchObject({ lastReadSeq: 4, unreadCount: 0 });
+  });
+
+  it('starts a member added later at the newest message: the history from before is not unread', async () => {
+    const dave = await createUser('dave');
+    const roomId = (await createRoom(server, alice, [bob.id, carol.id])).room.id;
+    await sendMany(bob, roomId, 3);
+    await expectData(server.httpUrl, alice.token, ADD, { roomId, ids: [dave.id] });
+    expect(await readStateOf(server, dave, roomId)).toMatchObject({ lastReadSeq: 3, unreadCount: 0 });
+    await sendMessage(server, bob, roomId, 'after dave joined');
+    expect(await readStateOf(server, dave, roomId)).toMatchObject({ lastReadSeq: 3, unreadCount: 1 });
+  });
+
+  it("ends a removed member's readReceipts(roomId) with FORBIDDEN and stops the room's receipts on their subscription without roomId", async () => {
+    const roomId = (await createRoom(server, alice, [bob.id, carol.id])).room.id;
+    const other = (await createRoom(server, alice, [carol.id])).room.id;
+    const inRoom = receiptFeed(carol, roomId);
+    const everywhere = receiptFeed(carol);
+    await markProbesUntilLive(server, bob, alice, roomId, [inRoom, everywhere]);
+    await markProbesUntilLive(server, alice, carol, other, [everywhere]);
+    await expectData(server.httpUrl, alice.token, REMOVE, { roomId, id: carol.id });
+    const error = await inRoom.waitForError();
+    expect(JSON.stringify(error)).toContain('FORBIDDEN');
+    // After the removal, receipts of the room no longer reach carol; those of her other room, sent
+    // after them, still do.
+    const seq = (await sendMessage(server, bob, roomId, 'after the removal')).seq;
+    await markRead(server, alice, roomId, seq);
+    const otherSeq = (await sendMessage(server, carol, other, 'still here')).seq;
+    await markRead(server, alice, other, otherSeq);
+    await everywhere.waitFor((receipt) => receipt.roomId === other && receipt.lastReadSeq === otherSeq, "the other room's receipt");
+    expect(everywhere.events.filter((receipt) => receipt.roomId === roomId && receipt.lastReadSeq >= seq)).toEqual([]);
+  });
+});
+
 describeWithPostgres('sends stored together', () => {
   it("move each sender's position to their newest message of the batch", async () => {
     const [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
     const roomId = (await createRoom(server, alice, [bob.id, carol.id])).room.id;
     const message = (sender: TestUser, content: string): NewMessage => ({
-      roomId, senderId: sender.id, senderName: sender.name, content, clientMessageId: null,
+      roomId, senderId: sender.id, senderName: sender.name, content, clientMessageId: null, replyToId: null,
     });
     await storeTogether(server.database.run, [message(alice, 'a1'), message(bob, 'b1'), message(alice, 'a2'), message(bob, 'b2'), message(bob, 'b3')]);
     const state = await readStateOf(server, carol, roomId);

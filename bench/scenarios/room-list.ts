@@ -130,7 +130,8 @@ async function explainRoomList(pool: pg.Pool, user: string, rooms: string[]): Pr
       [user, rooms.length + 1],
     ],
     readStates: [
-      `select m.room_id, m.last_read_seq, (r.last_seq - m.last_read_seq - (0))::int as unread
+      `select m.room_id, m.last_read_seq, (r.last_seq - m.last_read_seq - (select count(*) from messages d
+         where d.room_id = r.id and d.seq > m.last_read_seq and d.deleted_at is not null))::int as unread
        from room_members m join rooms r on r.id = m.room_id where m.user_id = $1 and m.room_id = any($2::uuid[])`,
       [user, rooms],
     ],

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RoomKind } from './entities/room.ts';
 import type { RoomRole } from './entities/room-member.ts';
 import type { PreparedStatement, RunStatement } from './prepared.ts';
+import { appendEvents } from './room-events-store.ts';
 import { isoTimestamp, placeholders } from './sql-values.ts';
 import type { UserRecord } from './users-store.ts';
 
@@ -12,12 +13,13 @@ export interface RoomRecord {
   title: string | null;
   createdAt: string;
   lastSeq: number;
+  lastEventSeq: number;
   lastActivityAt: string;
 }
 
 export const roomColumns = (table = 'rooms') =>
   `${table}.id, ${table}.kind, ${table}.title, ${isoTimestamp(`${table}.created_at`)} as "createdAt", ${table}.last_seq as "lastSeq",
-   ${isoTimestamp(`${table}.last_activity_at`)} as "lastActivityAt"`;
+   ${table}.last_event_seq as "lastEventSeq", ${isoTimestamp(`${table}.last_activity_at`)} as "lastActivityAt"`;
 
 /**
  * The direct room of a pair, created with both members when missing. The partial unique index on
@@ -39,7 +41,7 @@ export async function getOrCreateDirectRoom(
     );
     const row = rows[0];
     if (!row) return undefined;
-    await addInitialMembers(tx, row.id, [low, high], undefined);
+    await addInitialMembers(tx, row.id, creatorId, [creatorId, otherId], undefined);
     return row;
   });
   if (created) return { room: created, created: true };
@@ -63,16 +65,33 @@ export async function createGroupRoom(
       [title, creatorId],
     );
     const row = rows[0]!;
-    await addInitialMembers(tx, row.id, memberIds, creatorId);
+    await addInitialMembers(tx, row.id, creatorId, memberIds, creatorId);
     return row;
   });
 }
 
-/** The members of a new room: the owner (a group's creator) OWNER, the rest MEMBER; nothing to read yet. */
-async function addInitialMembers(em: EntityManager, roomId: string, userIds: readonly string[], ownerId: string | undefined): Promise<void> {
+/**
+ * The members of a new room: the owner (a group's creator) OWNER, the rest MEMBER; nothing to read
+ * yet. The room's log starts with one ADDED event per member, by the creator, the creator first
+ * (`userIds` lists the creator first). No one else can see the room before this transaction
+ * commits, so its eventSeqs need no lock.
+ */
+async function addInitialMembers(
+  em: EntityManager,
+  roomId: string,
+  creatorId: string,
+  userIds: readonly string[],
+  ownerId: string | undefined,
+): Promise<void> {
+  const roleOf = (userId: string) => (userId === ownerId ? 'OWNER' : 'MEMBER');
   await em.execute(
     `insert into room_members (room_id, user_id, role, last_read_seq) values ${userIds.map(() => '(?, ?, ?, 0)').join(', ')}`,
-    userIds.flatMap((userId) => [roomId, userId, userId === ownerId ? 'OWNER' : 'MEMBER']),
+    userIds.flatMap((userId) => [roomId, userId, roleOf(userId)]),
+  );
+  await appendEvents(
+    em,
+    roomId,
+    userIds.map((userId) => ({ kind: 'MembershipChanged', actorId: creatorId, userId, change: 'ADDED', role: roleOf(userId) })),
   );
 }
 
@@ -83,8 +102,6 @@ const ROOM_FOR_USER: PreparedStatement = {
       exists (select 1 from room_members m where m.room_id = r.id and m.user_id = $2) as "isMember"
     from rooms r where r.id = $1`,
 };
-
-const LAST_SEQ: PreparedStatement = { name: 'chat_last_seq', text: 'select last_seq as "lastSeq" from rooms where id = $1' };
 
 export async function findRoomForUser(
   run: RunStatement,
@@ -145,18 +162,4 @@ export async function roomsOfUser(
     after ? [userId, after.lastActivityAt, after.id, limit] : [userId, limit],
   );
   return rows;
-}
-
-/** Every room of the user with its latest seq: where an all-rooms message feed starts. */
-export async function roomSeqsOfUser(em: EntityManager, userId: string): Promise<Map<string, number>> {
-  const rows = await em.execute<{ id: string; lastSeq: number }[]>(
-    `select r.id, r.last_seq as "lastSeq" from room_members m join rooms r on r.id = m.room_id where m.user_id = ?`,
-    [userId],
-  );
-  return new Map(rows.map((row) => [row.id, row.lastSeq]));
-}
-
-export async function lastSeqOfRoom(run: RunStatement, roomId: string): Promise<number> {
-  const rows = await run<{ lastSeq: number }>(LAST_SEQ, [roomId]);
-  return rows[0]?.lastSeq ?? 0;
 }

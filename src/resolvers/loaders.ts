@@ -3,6 +3,7 @@
 // Each loader is made on first use: most operations need one of them or none.
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { messagesByIds } from '../db/message-changes-store.ts';
 import { lastMessages } from '../db/messages-store.ts';
 import { readStatesOfUser, type ReadState } from '../db/read-state-store.ts';
 import { membershipsOfRooms, type MembershipRecord } from '../db/rooms-store.ts';
@@ -14,6 +15,7 @@ export class Loaders {
   #user: DataLoader<string, UserRecord> | undefined;
   #memberships: DataLoader<string, MembershipRecord[]> | undefined;
   #lastMessage: DataLoader<string, MessagePayload | null> | undefined;
+  #message: DataLoader<string, MessagePayload | null> | undefined;
   #readState: DataLoader<string, ReadState> | undefined;
   readonly #viewerId: string;
 
@@ -43,6 +45,20 @@ export class Loaders {
       const messages = await lastMessages(this.#em(), roomIds);
       return roomIds.map((id) => messages.get(id) ?? null);
     }));
+  }
+
+  /**
+   * Messages by id, as they are now (Message.replyTo). Batched but never cached: a subscription's
+   * context lives long, and a message edited or deleted since must not be answered as it was.
+   */
+  get message(): DataLoader<string, MessagePayload | null> {
+    return (this.#message ??= new DataLoader(
+      async (ids) => {
+        const messages = await messagesByIds(this.#em(), ids);
+        return ids.map((id) => messages.get(id) ?? null);
+      },
+      { cache: false },
+    ));
   }
 
   /** The viewer's read position and unread count in a room (none read, none unread where not a member). */

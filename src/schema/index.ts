@@ -5,6 +5,7 @@ import './scalars.ts';
 import './user.ts';
 import './message.ts';
 import './room.ts';
+import './room-event.ts';
 import './typing.ts';
 import './presence.ts';
 import './read-state.ts';

@@ -1,5 +1,6 @@
 // Read state: the caller's position and unread count on Room, markRead, ReadReceipt and readReceipts.
 import type { ReadReceiptPayload } from '../pubsub/topics.ts';
+import { liveEvent } from '../resolvers/live-stream.ts';
 import { markRead, readReceiptsFeed } from '../resolvers/read-state.ts';
 import { builder } from './builder.ts';
 import { RoomType } from './room.ts';
@@ -39,6 +40,6 @@ builder.subscriptionField('readReceipts', (t) =>
     description: "Read positions moving forward in one room, or in every room of the caller (the caller's own included).",
     args: { roomId: t.arg.id() },
     subscribe: (_root, args, ctx) => readReceiptsFeed(ctx, args),
-    resolve: (receipt) => receipt,
+    resolve: (receipt) => liveEvent(receipt),
   }),
 );
