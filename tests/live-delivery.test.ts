@@ -49,7 +49,7 @@ describe('the types a subscription reaches', () => {
   const VIEWER_INDEPENDENT = new Set([
     'Message', 'User', 'TypingEvent', 'PresenceEvent', 'PresenceStatus', 'ID', 'String', 'Int', 'Boolean', 'DateTime',
     'ReactionGroup', 'RoomEvent', 'MessagePosted', 'MessageEdited', 'MessageDeleted', 'ReactionChanged', 'MembershipChanged',
-    'MembershipChange', 'RoomRole',
+    'MembershipChange', 'RoomRole', 'ReadReceipt',
   ]);
 
   it('are only those whose fields answer the same for every viewer', () => {

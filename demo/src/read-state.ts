@@ -1,8 +1,9 @@
 // The open room's read state: marks the newest message shown as read (which clears its badge on
 // every device through the receipt), and says under it which other members have seen it, from the
-// room's memberships and then its receipts and messages (a sender has read what they sent).
+// room's memberships (asked for when the room opens) and then its receipts and messages
+// (a sender has read what they sent).
 import type { Client } from '@urql/core';
-import { MarkReadDocument, ReadReceiptsDocument, type RoomFieldsFragment } from '../../client/generated/graphql.ts';
+import { MarkReadDocument, ReadReceiptsDocument, RoomMembershipsDocument, type RoomFieldsFragment } from '../../client/generated/graphql.ts';
 import { describeError } from './api.ts';
 
 export interface ReadState {
@@ -18,9 +19,10 @@ export function trackReadState(
   seenBy: HTMLElement,
   report: (message: string) => void,
 ): ReadState {
-  const positions = new Map(room.memberships.map((membership) => [membership.user.id, membership.lastReadSeq]));
-  const names = new Map(room.memberships.map((membership) => [membership.user.id, membership.user.name ?? membership.user.id]));
+  const positions = new Map<string, number>();
+  const names = new Map(room.members.map((member) => [member.id, member.name ?? member.id]));
   let newest = 0;
+  let closed = false;
   let marked = room.lastReadSeq;
 
   const moved = (userId: string, seq: number) => positions.set(userId, Math.max(positions.get(userId) ?? 0, seq));
@@ -45,6 +47,15 @@ export function trackReadState(
     moved(receipt.userId, receipt.lastReadSeq);
     render();
   });
+  void client
+    .query(RoomMembershipsDocument, { id: room.id })
+    .toPromise()
+    .then((result) => {
+      if (closed) return;
+      if (result.error || !result.data) return report(describeError(result.error ?? new Error('no room')));
+      for (const membership of result.data.room.memberships) moved(membership.user.id, membership.lastReadSeq);
+      render();
+    });
   render();
 
   return {
@@ -55,6 +66,7 @@ export function trackReadState(
       render();
     },
     close() {
+      closed = true;
       document.removeEventListener('visibilitychange', markNewest);
       receipts.unsubscribe();
       seenBy.textContent = '';

@@ -12,7 +12,7 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import {
   MessageAddedDocument,
   MessagesDocument,
-  RoomReadStateFragmentDoc,
+  RoomBadgeFragmentDoc,
   type MessageFieldsFragment,
   type MessagesQuery,
   type MessagesQueryVariables,
@@ -166,8 +166,8 @@ export { withReceipt, type ReadReceipt } from '../../client/read-state.ts';
 /** Apollo: applies a ReadReceipts event to the cached room, which every watched query showing it (the room list) re-renders. */
 export function applyReadReceipt(cache: ApolloCache, receipt: ReadReceipt, viewerId: string): void {
   const id = cache.identify({ __typename: 'Room', id: receipt.roomId });
-  const room = cache.readFragment({ fragment: RoomReadStateFragmentDoc, id });
-  if (room) cache.writeFragment({ fragment: RoomReadStateFragmentDoc, id, data: withReceipt(room, receipt, viewerId) });
+  const room = cache.readFragment({ fragment: RoomBadgeFragmentDoc, id });
+  if (room) cache.writeFragment({ fragment: RoomBadgeFragmentDoc, id, data: withReceipt(room, receipt, viewerId) });
 }
 
 // --- urql 6 ------------------------------------------------------------------------------------------

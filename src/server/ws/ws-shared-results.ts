@@ -1,7 +1,7 @@
 // One execution per event and per operation shape, shared by every subscriber with that shape.
 //
 // A subscription's result for an event depends on its document, the variables its selection reads,
-// and the event, never on who subscribed: no type a subscription reaches (Message, User, TypingEvent,
+// and the event, never on who subscribed: no type a subscription reaches (Message, User, TypingEvent, ReadReceipt,
 // PresenceEvent) has a field that reads the viewer (tests/shared-results.test.ts keeps it so). So a
 // room's thousand sockets subscribed with the same operation share one execution and one serialised
 // payload per event, instead of running GraphQL and JSON.stringify a thousand times. That one
