@@ -20,6 +20,6 @@ export function planFor(quick: boolean, idleSockets?: number): Plan {
     group: { members: 1000, rates: [10, 25, 50, 100, 200], stepSeconds: 10, drainSeconds: 5, pauseSeconds: 2 },
     idle: { sockets: idleSockets ?? 10_000, settleSeconds: 5, restSeconds: 10 },
     history: { rooms: 1000, perRoom: 1000, seconds: 10, warmSeconds: 2, concurrency: 4, pageSize: 50 },
-    roomList: { rooms: 100, perRoom: 10_000, unreadPerRoom: 5_000, seconds: 10, warmSeconds: 2, concurrency: 4 },
+    roomList: { rooms: 100, perRoom: 10_000, unreadPerRoom: 5_000, seconds: 10, warmSeconds: 2, concurrency: 1 },
   };
 }
