@@ -1,8 +1,9 @@
 // The room list a client opens with: one user in many rooms of a large database, with unread
 // messages in half of them, asks for all of them with unread counts, read positions, memberships and
-// last messages, in a closed loop (one socket: the latency one user's list has). The service alone: the baseline keeps no read
-// state. The seed records EXPLAIN ANALYZE of the list's statements, and of counting the unread
-// messages over the (room_id, seq) index instead (the alternative read-state-store.ts weighs).
+// last messages, in a closed loop (one socket: the latency one user's list has). The service alone:
+// the baseline keeps no read state. The seed records EXPLAIN ANALYZE of the list's statements, and of
+// counting the unread messages over the (room_id, seq) index instead (the alternative
+// read-state-store.ts weighs).
 import { createClient, type Client } from 'graphql-ws';
 import type pg from 'pg';
 import WebSocket from 'ws';
