@@ -9,7 +9,7 @@
 // TotalMsgCount - MsgCount) would add a write per member to every send; counting over the
 // (room_id, seq) index reads every unread message, which grows with the backlog: in the room-list
 // bench (100 rooms of 10,000 messages, 5,000 unread in each of 50), 0.1 ms for the arithmetic
-// against 165 to 180 ms for the counts (EXPLAIN ANALYZE in its report).
+// against 49 to 180 ms for the counts (EXPLAIN ANALYZE in its report).
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PreparedStatement, RunStatement } from './prepared.ts';
 import { placeholders } from './sql-values.ts';
