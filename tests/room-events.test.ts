@@ -297,6 +297,18 @@ describe('changes at the same time', () => {
   });
 
 
+  it("an owner leaving while someone tries to remove the next owner: each answers as the contract says, none fails", async () => {
+    const [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
+    const rooms = await Promise.all(range(1, 6).map(() => groupOf(alice, bob, carol)));
+    const outcomes = await Promise.all(
+      rooms.map((roomId) =>
+        Promise.all([mutate(server, alice, 'leave', { roomId }), refusal(server, carol, 'remove', { roomId, userId: bob.id })]),
+      ),
+    );
+    expect(outcomes).toEqual(rooms.map(() => [true, 'FORBIDDEN']));
+    for (const roomId of rooms) expect((await roomAsQueried(server, bob, roomId)).members).toEqual({ [bob.id]: 'OWNER', [carol.id]: 'MEMBER' });
+  });
+
   it('the same member removed twice at once, a leave racing an add, an edit racing a delete: no lost event, no gap', async () => {
     const [alice, bob, carol, dave] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol'), createUser('dave')]);
     const roomId = await groupOf(alice, bob, carol);

@@ -7,6 +7,12 @@ export function isUniqueViolation(error: unknown): boolean {
   return candidate?.code === '23505' || candidate?.cause?.code === '23505' || (error instanceof Error && error.name === 'UniqueConstraintViolationException');
 }
 
+/** PostgreSQL chose this transaction to break a deadlock (40P01): it rolled back and may run again. */
+export function isDeadlock(error: unknown): boolean {
+  const candidate = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  return candidate?.code === '40P01' || candidate?.cause?.code === '40P01' || (error instanceof Error && error.name === 'DeadlockException');
+}
+
 /**
  * PostgreSQL answered the statement with an error, so it did not commit (every hot statement runs
  * alone, in a transaction of its own). A lost connection is not that: the statement may have committed.

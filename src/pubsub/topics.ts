@@ -1,5 +1,6 @@
 // Channel names and the payload each carries. Payloads are what clients get, serialised once
 // (dates as ISO strings), so that no subscriber reads the database per event.
+import type { RoomRole } from '../db/entities/room-member.ts';
 import type { Topic } from './pubsub.ts';
 
 export interface MessagePayload {
@@ -25,7 +26,7 @@ export interface ReactionGroupPayload {
   userIds: string[];
 }
 
-export type RoomRole = 'OWNER' | 'MEMBER';
+export type { RoomRole };
 export type MembershipChange = 'ADDED' | 'REMOVED' | 'LEFT' | 'ROLE_CHANGED';
 
 interface RoomEventBase {

@@ -5,6 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OperationContext } from '../context.ts';
 import { lockRoom, type LockedRoom } from '../db/message-changes-store.ts';
 import { appendEvents, type NewEvent } from '../db/room-events-store.ts';
+import { isDeadlock } from '../db/sql-values.ts';
 import { Forbidden, NotFound } from '../errors.ts';
 import { topics, type RoomEventPayload } from '../pubsub/topics.ts';
 
@@ -26,16 +27,40 @@ export async function changeRoom<R>(
   change: (tx: EntityManager, room: LockedRoom) => Promise<ChangeResult<R>>,
   before?: (tx: EntityManager) => Promise<void>,
 ): Promise<{ answer: R; events: RoomEventPayload[] }> {
-  const result = await ctx.em().transactional(async (tx) => {
-    await before?.(tx);
-    const room = await lockRoom(tx, roomId, ctx.viewer.id);
-    if (!room) throw new NotFound(`No room ${roomId}`);
-    if (!room.role) throw new Forbidden(`You are not a member of room ${roomId}`);
-    const { answer, events = [] } = await change(tx, room);
-    return { answer, events: await appendEvents(tx, roomId, events) };
-  });
+  const attempt = () =>
+    ctx.em().transactional(async (tx) => {
+      await before?.(tx);
+      const room = await lockRoom(tx, roomId, ctx.viewer.id);
+      if (!room) throw new NotFound(`No room ${roomId}`);
+      if (!room.role) throw new Forbidden(`You are not a member of room ${roomId}`);
+      const { answer, events = [] } = await change(tx, room);
+      return { answer, events: await appendEvents(tx, roomId, events) };
+    });
+  const result = await retryDeadlocks(attempt);
   await publishEvents(ctx, roomId, result.events);
   return result;
+}
+
+const DEADLOCK_ATTEMPTS = 5;
+/** A retry waits a little, so that the transaction that won the deadlock takes the row lock first. */
+const retryDelay = () => new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+
+/**
+ * Runs the transaction again when PostgreSQL broke a deadlock by rolling it back. Locks are taken
+ * member row, then room row (as sends do), but an owner leaving then updates the next owner's row,
+ * which a removal of that member may hold while it waits for the room: one of the two is rolled back
+ * (after deadlock_timeout, 1 s by default) and runs again, a moment later, on the state the other
+ * committed.
+ */
+async function retryDeadlocks<R>(attempt: () => Promise<R>): Promise<R> {
+  for (let attempts = 1; ; attempts++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (attempts >= DEADLOCK_ATTEMPTS || !isDeadlock(error)) throw error;
+    }
+    await retryDelay();
+  }
 }
 
 export async function publishEvents(ctx: OperationContext, roomId: string, events: readonly RoomEventPayload[]): Promise<void> {
