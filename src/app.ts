@@ -8,6 +8,7 @@ import { createDatabase, type Database } from './db/orm.ts';
 import { createPresenceStore } from './presence/index.ts';
 import { announceExpiredPresence } from './resolvers/presence-expiry.ts';
 import { createPubSub } from './pubsub/index.ts';
+import { createRedisClients } from './redis/clients.ts';
 import { localFanOut } from './pubsub/local-fan-out.ts';
 import { OpenStreams } from './resolvers/event-stream.ts';
 import { createTypingTimers } from './typing/index.ts';
@@ -43,6 +44,9 @@ export interface RunningApp {
 export async function startApp(config: Config): Promise<RunningApp> {
   const logger = createLogger(config);
   const database = await createDatabase(config);
+  const redis = config.redisUrl
+    ? createRedisClients(config.redisUrl, (error, client) => logger.warn({ err: error, client }, 'Redis connection error'))
+    : undefined;
   try {
     if (config.migrateOnStart) {
       const applied = await database.migrate();
@@ -51,17 +55,17 @@ export async function startApp(config: Config): Promise<RunningApp> {
     let webSocket: GraphqlWebSocket | undefined;
     const metrics = createMetrics(() => webSocket?.sockets.size ?? 0);
     const onPubSubError = (error: unknown) => logger.warn({ err: error }, 'pub-sub error');
-    const pubsub = localFanOut(countingPubSub(createPubSub(config, onPubSubError), metrics), onPubSubError);
+    const pubsub = localFanOut(countingPubSub(createPubSub(redis, onPubSubError), metrics), onPubSubError);
     const services: Services = {
       config,
       pubsub,
-      presence: createPresenceStore(config, logger, (roomId, userId) =>
+      presence: createPresenceStore(redis, config, logger, (roomId, userId) =>
         announceExpiredPresence(services, roomId, userId).catch((error: unknown) =>
           logger.warn({ err: error, roomId, userId }, 'expired presence not announced'),
         ),
       ),
-      typingTimers: createTypingTimers(config, logger),
-      rateLimiter: createRateLimiter(config, logger),
+      typingTimers: createTypingTimers(redis, config, logger),
+      rateLimiter: createRateLimiter(redis, logger),
       metrics,
       streams: new OpenStreams(),
       logger,
@@ -72,14 +76,17 @@ export async function startApp(config: Config): Promise<RunningApp> {
     const authenticate = await createAuthenticator(config, services.entityManager, (error, userId) =>
       logger.warn({ err: error, userId }, 'profile look-up failed'),
     );
-    const context = createContextFactory(services, authenticate);
+    const context = createContextFactory(services, authenticate, { schemaWithoutToken: !config.production && config.introspection });
+    // One masking for every answer: Yoga's HTTP pipeline, socket refusals and live events.
+    const maskError = createMaskError(config.production);
     const yoga = createYogaServer({
       production: config.production,
       introspection: config.introspection,
       queryLimits: config.limits.query,
       logger,
+      maskError,
       context,
-      health: { database: database.ping, ...(config.redisUrl ? { redis: pubsub.healthy } : {}) },
+      health: { database: database.ping, ...(redis ? { redis: redis.healthy } : {}) },
       metrics,
       jwt: config.jwt,
     });
@@ -90,13 +97,12 @@ export async function startApp(config: Config): Promise<RunningApp> {
       context,
       authenticate,
       logger,
-      maskError: createMaskError(config.production),
-      finishErrors: createFinishErrors({ production: config.production, logger, metrics }),
+      maskError,
+      finishErrors: createFinishErrors({ maskError, logger, metrics }),
       limits: config.limits,
       rateLimiter: services.rateLimiter,
     });
-    const connected = await Promise.all([pubsub.ready(REDIS_WAIT_MS), services.presence.ready(REDIS_WAIT_MS)]);
-    if (!connected.every(Boolean)) logger.warn('Redis is not answering: serving without live fan-out until it does');
+    if (redis && !(await redis.ready(REDIS_WAIT_MS))) logger.warn('Redis is not answering: serving without live fan-out until it does');
     await listen(httpServer, config.port, config.host);
     const { port } = httpServer.address() as AddressInfo;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -120,16 +126,20 @@ export async function startApp(config: Config): Promise<RunningApp> {
         await Promise.race([httpClosed, delay(STOP_STEP_MS)]);
         clearInterval(closeIdle);
         httpServer.closeAllConnections();
+        // Subscriptions over server-sent events end with their connections: their cleanups (presence
+        // OFFLINE) run before pub-sub and presence stop.
+        await services.streams.drained(STOP_STEP_MS);
         const requestsDoneMs = Date.now() - started;
+        // What uses Redis stops first (presence still writes its release), then the connections.
         services.typingTimers.stop();
-        await services.presence.stop();
-        await services.rateLimiter.stop();
-        await pubsub.stop();
+        await Promise.all([services.presence.stop(), services.rateLimiter.stop()]);
+        redis?.stop();
         await database.stop();
         logger.info({ sockets, socketsClosedMs, requestsDoneMs, totalMs: Date.now() - started }, 'stopped');
       },
     };
   } catch (error) {
+    redis?.stop();
     await database.stop();
     throw error;
   }

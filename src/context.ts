@@ -37,8 +37,6 @@ export interface OperationContext {
   /** This operation's entity manager, forked on first call: a subscription that never reads keeps none. */
   readonly em: () => EntityManager;
   readonly services: Services;
-  /** Presence counts WebSocket subscriptions only. */
-  readonly transport: 'http' | 'ws';
   readonly loaders: Loaders;
   readonly requestId: string;
 }

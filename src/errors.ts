@@ -1,13 +1,12 @@
-// Domain errors, each with the `extensions.code` of CONTRACT.md. Resolvers throw these; the server
+// Domain errors, each with the `extensions.code` of docs/contract/CONTRACT.md. Resolvers throw these; the server
 // passes them to clients as they are and masks every other error.
 
-export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'BAD_USER_INPUT'
-  | 'RATE_LIMITED'
-  | 'INTERNAL_SERVER_ERROR';
+/** Every code a client may be answered with: the one list, from which the type and the checks derive. */
+export const ERROR_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR'] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const isErrorCode = (code: unknown): code is ErrorCode => (ERROR_CODES as readonly unknown[]).includes(code);
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;

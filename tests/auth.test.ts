@@ -8,13 +8,13 @@ import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { createRoom, sendMessage } from './helpers/chat.ts';
 import { expectData, graphqlHttp } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { disposeLater } from './helpers/disposal.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, developmentKey, tokenFor, uniqueUserId } from './helpers/tokens.ts';
 import { collect, rawSocket, withTimeout, wsClient } from './helpers/ws.ts';
 
 const ME = 'query { me { id name } }';
 
-afterAll(stopAllServers);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: a socket spoken to by hand, the graphql-ws client with its close recorded, tiny servers.
@@ -120,16 +120,16 @@ async function startLocalServer(handle: (path: string) => { status: number; body
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    async close() {
+    close: disposeLater('a local HTTP server', async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    }),
   };
 }
 
 /** HTTP refuses a token as GraphQL over HTTP refuses a request before it runs: 401, UNAUTHENTICATED, no data. */
-async function expectHttpRefusal(url: string, token: string | undefined) {
-  const result = await graphqlHttp(url, token, ME);
+async function expectHttpRefusal(url: string, token: string | undefined, query = ME) {
+  const result = await graphqlHttp(url, token, query);
   expect(result.status).toBe(401);
   expect(result.contentType).toMatch(/^application\/graphql-response\+json/);
   expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -345,6 +345,37 @@ describe('with the development secret (HS256)', () => {
   });
 });
 
+describe('questions about the schema alone', () => {
+  const SCHEMA = '{ __schema { queryType { name } } __type(name: "Room") { name } }';
+  let development: TestServer;
+  let production: TestServer;
+  beforeAll(async () => {
+    [development, production] = await Promise.all([
+      startServer(),
+      startServer({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(32), GRAPHQL_INTROSPECTION: 'true' }),
+    ]);
+  });
+
+  it.each([
+    ['no token', undefined],
+    ["GraphiQL's placeholder", '<paste a token: npm run -s token -- alice Alice>'],
+  ])('in development are answered with %s (GraphiQL\'s docs before the header is set)', async (_case, token) => {
+    const result = await graphqlHttp(development.httpUrl, token, SCHEMA);
+    expect(result).toMatchObject({ status: 200, data: { __schema: { queryType: { name: 'Query' } }, __type: { name: 'Room' } } });
+    expect(result.errors).toBeUndefined();
+  });
+
+  it('in development, anything beyond the schema still needs a token, and a schema question over a query limit is still refused', async () => {
+    await expectHttpRefusal(development.httpUrl, undefined, '{ __typename me { id } }');
+    const deep = `{ __type(name: "Room") { ${'ofType { '.repeat(12)}name${' }'.repeat(12)} } }`;
+    expect(await graphqlHttp(development.httpUrl, undefined, deep)).toMatchObject({ status: 400, data: undefined, errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
+  });
+
+  it('in production (introspection on) need a token like everything else', async () => {
+    await expectHttpRefusal(production.httpUrl, undefined, SCHEMA);
+  });
+});
+
 describe('AUTH_PROFILE_URL', () => {
   let server: TestServer;
   let profiles: Awaited<ReturnType<typeof startLocalServer>>;
@@ -360,7 +391,6 @@ describe('AUTH_PROFILE_URL', () => {
     });
     server = await startServer({ AUTH_PROFILE_URL: `${profiles.url}/users/{id}` });
   });
-  afterAll(() => profiles.close());
 
   it('a token without a name takes the name of the profile', async () => {
     const id = uniqueUserId('profiled');
@@ -473,7 +503,6 @@ describe('JWT_JWKS_URL with ES256, JWT_ISSUER and JWT_AUDIENCE', () => {
       JWT_AUDIENCE: AUDIENCE,
     });
   });
-  afterAll(() => keySet.close());
 
   const es256Token = (
     userId: string,

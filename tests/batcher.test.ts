@@ -1,6 +1,7 @@
 // The group commit under sends: how items are grouped into batches, and that each item
 // gets its own outcome.
 import { createBatcher, type RunBatch } from '../src/db/batcher.ts';
+import { range } from './helpers/waits.ts';
 
 interface Item {
   room: string;
@@ -85,7 +86,7 @@ describe('batcher', () => {
     batches[0]!.finish();
     await settled();
     expect(batches).toHaveLength(4);
-    expect(batches[3]!.items).toEqual(Array.from({ length: 47 }, (_, index) => index + 3));
+    expect(batches[3]!.items).toEqual(range(3, 49));
   });
 
   it('gives each item its own outcome: one refused item fails alone', async () => {

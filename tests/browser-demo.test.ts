@@ -1,42 +1,46 @@
 // The browser demo (demo/, served at `/` in development) in a real headless Chromium driven by
 // playwright-core: two users in two browser contexts sign in with development tokens, open their
 // direct room, see each other online, scroll back through history, and see typing and messages live,
-// the unread badge of the room list, and "seen by" under the newest message.
-// The test builds the demo first (demo/build.ts, about 2 s) and writes test-results/browser-demo.png.
+// the unread badge of the room list, and "seen by" under the newest message; then a group room with a
+// title, and a refusal of what is not a user id. The pages may reach only the service (no internet),
+// and nothing they ask for fails (the favicon included).
+// The test builds the demo first (demo/build.ts, about 2 s, as `npm start` does), checks that the
+// service serves it (without Chromium too), and writes test-results/browser-demo*.png.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSchema, createYoga } from 'graphql-yoga';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { loadConfig } from '../src/config.ts';
-import { useDemoPage } from '../src/server/http/use-demo-page.ts';
-import { useDevTokens } from '../src/server/http/use-dev-tokens.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describeWithChromium, iconsOf, launchChromium, pageProblems, screenshotSideBySide, serviceOnlyContext } from './helpers/browser.ts';
 import { createRoom, sendMessage } from './helpers/chat.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { tokenFor, uniqueUserId, type TestUser } from './helpers/tokens.ts';
+import { range } from './helpers/waits.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOT = join(root, 'test-results', 'browser-demo.png');
+const GROUP_SCREENSHOT = join(root, 'test-results', 'browser-demo-group.png');
 /** More than the page loads at once (25): the first messages come only by scrolling back. */
 const HISTORY = 45;
-const WAIT_MS = 10_000;
 
-const describeWithChromium = existsSync(CHROMIUM)
-  ? describe
-  : (name: string, _body: () => void) =>
-      describe(`${name} [SKIPPED: install chromium]`, () => {
-        it.skip(`needs ${CHROMIUM} (apt-get install chromium)`, () => undefined);
-      });
+let server: TestServer;
+
+beforeAll(async () => {
+  await buildDemo();
+  server = await startServer();
+}, 60_000);
+
+it('the service serves the demo at /, with every asset the page loads', async () => {
+  const page = await fetch(`${server.url}/`);
+  const html = await page.text();
+  expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+  expect(html).toContain('<title>Chat API demo</title>');
+  const assets = [...html.matchAll(/(?:src|href)="\.?(\/assets\/[^"]+)"/g)].map((match) => match[1]!);
+  expect(assets.length).toBeGreaterThan(0);
+  for (const asset of assets) expect([asset, (await fetch(`${server.url}${asset}`)).status]).toEqual([asset, 200]);
+});
 
 describeWithChromium('the browser demo, two users in Chromium', () => {
-  let server: TestServer;
-  let pageServer: Server | undefined;
-  let pageUrl: string;
   let browser: Browser;
   let alice: TestUser;
   let bob: TestUser;
@@ -45,46 +49,31 @@ describeWithChromium('the browser demo, two users in Chromium', () => {
   let bobContext: BrowserContext;
   let alicePage: Page;
   let bobPage: Page;
+  let profiles: Awaited<ReturnType<typeof serviceOnlyContext>>[];
+  const problems: string[] = [];
+
+  let pageUrl: string;
 
   beforeAll(async () => {
-    await buildDemo();
-    server = await startServer();
-    if (await servesDemo(server.url)) {
-      pageUrl = `${server.url}/`;
-    } else {
-      // The service does not serve the demo (its plugins are not in yoga.ts's list): the same plugins
-      // run on a side server, the page there is pointed at the API, and the API admits its origin.
-      const side = await startPageServer();
-      pageServer = side.server;
-      await server.stop();
-      server = await startServer({ ALLOWED_ORIGINS: side.origin });
-      pageUrl = `${side.origin}/?api=${encodeURIComponent(server.httpUrl)}`;
-    }
+    pageUrl = `${server.url}/`;
     alice = { id: uniqueUserId('alice'), name: 'Alice', token: '' };
     bob = { id: uniqueUserId('bob'), name: 'Bob', token: '' };
     alice.token = await tokenFor(alice.id, { name: alice.name });
     roomId = (await createRoom(server, alice, [bob.id])).room.id;
     for (let i = 1; i <= HISTORY; i++) await sendMessage(server, alice, roomId, `history ${i}`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    [aliceContext, bobContext] = await Promise.all([newContext(browser), newContext(browser)]);
+    browser = await launchChromium();
+    const origins = [new URL(pageUrl).origin, server.url];
+    profiles = await Promise.all([serviceOnlyContext(browser, origins), serviceOnlyContext(browser, origins)]);
+    [aliceContext, bobContext] = profiles.map((profile) => profile.context) as [BrowserContext, BrowserContext];
     [alicePage, bobPage] = await Promise.all([aliceContext.newPage(), bobContext.newPage()]);
+    for (const page of [alicePage, bobPage]) problems.push(...pageProblems(page));
   }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (pageServer) await new Promise((resolve) => pageServer!.close(resolve));
-    await stopAllServers();
-  });
 
   it('each user signs in with a development token, opens the direct room, and sees the other online', async () => {
     await Promise.all([signIn(alicePage, pageUrl, alice), signIn(bobPage, pageUrl, bob)]);
     // Alice opens the room by Bob's id (createRoom answers the existing one); Bob picks it from his list.
-    await alicePage.fill('#open-direct [name=userId]', bob.id);
-    await alicePage.click('#open-direct button');
+    await alicePage.fill('#open-room [name=userIds]', bob.id);
+    await alicePage.click('#open-room button');
     await alicePage.locator('#room-title', { hasText: 'Bob' }).waitFor();
     // Bob has read none of the history: his list says so; opening the room reads it.
     const bobBadge = bobPage.locator(`#rooms li[data-room-id="${roomId}"] .badge`);
@@ -102,7 +91,7 @@ describeWithChromium('the browser demo, two users in Chromium', () => {
     await bobPage.locator('#messages').evaluate((list) => list.scrollTo(0, 0));
     await bobPage.locator('#messages li[data-seq="1"]').waitFor();
     const seqs = await bobPage.locator('#messages li.message').evaluateAll((items) => items.map((item) => Number((item as HTMLElement).dataset.seq)));
-    expect(seqs).toEqual(Array.from({ length: HISTORY }, (_, i) => i + 1));
+    expect(seqs).toEqual(range(1, HISTORY));
   }, 60_000);
 
   it('typing shows on the other side, and messages arrive live both ways', async () => {
@@ -135,17 +124,43 @@ describeWithChromium('the browser demo, two users in Chromium', () => {
     expect((await stat(SCREENSHOT)).size).toBeGreaterThan(10_000);
   }, 60_000);
 
+  it('a group room: ids separated by commas and a title; what is not a user id is refused with a message', async () => {
+    const carolId = uniqueUserId('carol');
+    await alicePage.fill('#open-room [name=userIds]', `${bob.id} ${carolId}`);
+    await alicePage.click('#open-room button');
+    await alicePage.locator('#status', { hasText: 'is not a user id' }).waitFor();
+    await alicePage.locator('#room-title', { hasText: 'Bob' }).waitFor(); // still the direct room
+
+    await alicePage.fill('#open-room [name=userIds]', `${bob.id}, ${carolId}`);
+    await alicePage.fill('#open-room [name=title]', 'Weekend plans');
+    await alicePage.click('#open-room button');
+    await alicePage.locator('#room-title', { hasText: 'Weekend plans' }).waitFor();
+    const members = await alicePage.locator('#members li').evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.userId).sort());
+    expect(members).toEqual([bob.id, carolId].sort()); // the others; the list leaves out oneself
+    expect(await alicePage.locator('#status').textContent()).toBe('');
+
+    await alicePage.fill('#composer [name=content]', 'Who brings the tent?');
+    await alicePage.press('#composer [name=content]', 'Enter');
+    // Bob's list learns of the room from its first message, and he opens it.
+    await bobPage.locator('#rooms li', { hasText: 'Weekend plans' }).click();
+    await bobPage.locator('#messages li.message', { hasText: 'Who brings the tent?' }).waitFor();
+    await screenshotSideBySide(browser, [alicePage, bobPage], GROUP_SCREENSHOT);
+  }, 60_000);
+
   it("when the other user leaves, their presence dot turns offline", async () => {
+    // Both are in the group room now.
+    await alicePage.locator(`#members li[data-user-id="${bob.id}"][data-status="online"]`).waitFor();
     await bobContext.close();
     await alicePage.locator(`#members li[data-user-id="${bob.id}"][data-status="offline"]`).waitFor();
   }, 60_000);
-});
 
-async function newContext(browser: Browser): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 900, height: 640 } });
-  context.setDefaultTimeout(WAIT_MS);
-  return context;
-}
+  it('asked for nothing outside the service, nothing failed, and its icon is there', async () => {
+    const origin = new URL(alicePage.url()).origin;
+    expect(await iconsOf(alicePage)).toEqual([`${origin}/favicon.svg 200`, `${origin}/favicon.ico 200`]);
+    expect(profiles.flatMap((profile) => profile.refused)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});
 
 async function signIn(page: Page, url: string, user: TestUser): Promise<void> {
   await page.goto(url);
@@ -154,21 +169,6 @@ async function signIn(page: Page, url: string, user: TestUser): Promise<void> {
   await page.click('#sign-in button');
   await page.locator('#whoami', { hasText: user.id }).waitFor();
   await page.locator('#connection[data-state="live"]').waitFor();
-}
-
-/** One picture of both users' windows, Alice's on the left. */
-async function screenshotSideBySide(browser: Browser, pages: Page[], path: string): Promise<void> {
-  const shots = await Promise.all(pages.map((page) => page.screenshot()));
-  const context = await browser.newContext({ viewport: { width: 1820, height: 660 } });
-  const page = await context.newPage();
-  await page.setContent(
-    `<body style="margin:0;display:flex;gap:20px;padding:10px;background:#7a8294">${shots
-      .map((shot) => `<img style="box-shadow:0 2px 8px #0006" src="data:image/png;base64,${shot.toString('base64')}">`)
-      .join('')}</body>`,
-  );
-  await mkdir(join(path, '..'), { recursive: true });
-  await page.screenshot({ path });
-  await context.close();
 }
 
 function buildDemo(): Promise<void> {
@@ -180,24 +180,4 @@ function buildDemo(): Promise<void> {
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`demo build failed (${code}):\n${output}`))));
   });
-}
-
-async function servesDemo(url: string): Promise<boolean> {
-  const response = await fetch(`${url}/`);
-  return response.ok && (await response.text()).includes('<title>Chat API demo</title>');
-}
-
-/** The demo page and /dev/token, on a port of their own: the two plugins, on a Yoga with nothing else. */
-async function startPageServer(): Promise<{ server: Server; origin: string }> {
-  const jwt = loadConfig({ NODE_ENV: 'test' }).jwt;
-  const yoga = createYoga({
-    schema: createSchema({ typeDefs: 'type Query { unused: Boolean }' }),
-    graphqlEndpoint: '/unused',
-    landingPage: false,
-    graphiql: false,
-    plugins: [useDemoPage({ production: false }), useDevTokens({ production: false, jwt })],
-  });
-  const server = createServer(yoga);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -5,18 +5,19 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { migrationsList } from '../migrations/index.ts';
 import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
+import { disposeLater } from './helpers/disposal.ts';
 import { databaseUrl, describeWithPostgres, describeWithRedis } from './helpers/env.ts';
 import { expectData, graphqlHttp } from './helpers/http.ts';
 import { startInstance, stopAllInstances } from './helpers/process.ts';
-import { startOwnRedis, type OwnRedis } from './helpers/redis-server.ts';
-import { startServer, stopAllServers } from './helpers/server.ts';
+import { startOwnRedis } from './helpers/redis-server.ts';
+import { startServer } from './helpers/server.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
 import { createUser } from './helpers/tokens.ts';
-import { collect, withTimeout, wsClient } from './helpers/ws.ts';
+import { range, repeatUntil, until } from './helpers/waits.ts';
+import { collect, wsClient } from './helpers/ws.ts';
 
 jest.setTimeout(90_000);
 
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const MESSAGE_ADDED = 'subscription($roomId: ID, $afterSeq: Int) { messageAdded(roomId: $roomId, afterSeq: $afterSeq) { seq } }';
 
 async function health(httpUrl: string) {
@@ -24,28 +25,11 @@ async function health(httpUrl: string) {
   return { status: response.status, body: (await response.json()) as { checks: Record<string, string> } };
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
-  await withTimeout(
-    (async () => {
-      while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 100));
-    })(),
-    what,
-    timeoutMs,
-  );
-}
-
-afterAll(async () => {
-  await stopAllInstances();
-  await stopAllServers();
-});
 
 describeWithRedis('a Redis outage', () => {
   describeWithPostgres('with two instances', () => {
-    let redis: OwnRedis;
-    afterAll(() => redis?.stop());
-
     it('loses no message: sends still store and answer, live delivery resumes, and a resumed subscription gets the outage exactly once', async () => {
-      redis = await startOwnRedis();
+      const redis = await startOwnRedis();
       const env = { DATABASE_URL: databaseUrl!, REDIS_URL: redis.url };
       const [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
       const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
@@ -65,13 +49,9 @@ describeWithRedis('a Redis outage', () => {
       expect(down.body.checks).toMatchObject({ database: 'up', redis: 'down' });
 
       await redis.start();
-      await until(async () => (await health(a.httpUrl)).status === 200 && (await health(b.httpUrl)).status === 200, 'both instances healthy again');
+      await until(async () => (await health(a.httpUrl)).status === 200 && (await health(b.httpUrl)).status === 200, 'both instances healthy again', 15_000);
       // Live delivery resumes by itself: the next messages arrive, and the subscriber's gap is filled from storage.
-      await until(async () => {
-        await sendMessage(b, bob, room, 'after');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        return live.events.length > 25;
-      }, 'live delivery after Redis returned');
+      await repeatUntil(() => sendMessage(b, bob, room, 'after'), () => live.events.length > 25, 'live delivery after Redis returned', 15_000);
       const received = live.events.map((event) => event.seq);
       expect(received).toEqual(range(1, received.length));
 
@@ -104,7 +84,7 @@ describeWithPostgres('a lost PostgreSQL connection', () => {
     expect((await health(server.httpUrl)).status).toBe(503);
 
     proxy.restore();
-    await until(async () => (await health(server.httpUrl)).status === 200, 'health to recover');
+    await until(async () => (await health(server.httpUrl)).status === 200, 'health to recover', 15_000);
     const after = await sendMessage(server, alice, room, 'after');
     expect(after.seq).toBe(2);
     await server.stop();
@@ -127,9 +107,10 @@ describeWithPostgres('migrations with several instances', () => {
       const me = await expectData(instances[2]!.httpUrl, alice.token, '{ me { id } }');
       expect(me.me.id).toBe(alice.id);
       const check = new Client({ connectionString: url.toString() });
+      const endCheck = disposeLater('a PostgreSQL client', () => check.end());
       await check.connect();
       const applied = await check.query('select count(*)::int as count from mikro_orm_migrations');
-      await check.end();
+      await endCheck();
       expect(applied.rows[0].count).toBe(migrationsList.length);
       await stopAllInstances();
     } finally {

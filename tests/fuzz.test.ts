@@ -6,11 +6,12 @@
 import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { Client } from 'graphql-ws';
-import { createRoom, MESSAGE_FIELDS } from './helpers/chat.ts';
+import { createRoom, MESSAGE_FIELDS, sendMessage, waitUntilOnline } from './helpers/chat.ts';
 import { graphqlHttp } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
-import { withTimeout, wsClient } from './helpers/ws.ts';
+import { repeatUntil, until } from './helpers/waits.ts';
+import { collect, withTimeout, wsClient } from './helpers/ws.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_125);
 /** 510 runs in all: about 15-25 s on PGlite. */
@@ -52,10 +53,6 @@ beforeAll(async () => {
   issuedRoomCursors = page.data.rooms.edges.map((edge: { cursor: string }) => edge.cursor);
   aliceSocket = wsClient(server.wsUrl, { token: alice.token });
   bobSocket = wsClient(server.wsUrl, { token: bob.token });
-});
-afterAll(async () => {
-  await Promise.all([aliceSocket?.dispose(), bobSocket?.dispose()]);
-  await stopAllServers();
 });
 
 const fuzzOptions = (numRuns: number) => ({ numRuns, seed: SEED });
@@ -369,34 +366,49 @@ it(`ends or keeps every hostile subscription without an internal error (${RUNS.s
     fc.record({ roomId: roomId() }).map((variables) => ({ what: 'typing', query: 'subscription($roomId: ID!) { typing(roomId: $roomId) { userId isTyping } }', variables })),
     fc.record({ roomId: roomId() }).map((variables) => ({ what: 'presence', query: 'subscription($roomId: ID!) { presence(roomId: $roomId) { userId status } }', variables })),
   );
+  // A subscription either ends (refused, with errors) or is accepted and stays open. An accepted one
+  // in a room counts alice present once it is set up, which bob's presence feeds show; one without a
+  // room shows by delivering bob's probe messages. Either is awaited before its answers are judged.
+  const watches = [rooms.group, rooms.direct].map((roomId) =>
+    collect<{ userId: string; status: string }>(bobSocket, 'subscription($roomId: ID!) { presence(roomId: $roomId) { userId status } }', { roomId }),
+  );
+  await Promise.all([rooms.group, rooms.direct].map((roomId) => waitUntilOnline(server, alice, roomId, bob.id)));
+  const alicePresence = (status: string) =>
+    watches.reduce((count, watch) => count + watch.events.filter((event) => event.userId === alice.id && event.status === status).length, 0);
+  let probes = 0;
+
   await fc.assert(
     fc.asyncProperty(subscription, async (op) => {
-      // A refusal comes at once; a subscription that is accepted stays open (with a replay, if any,
-      // first). Either way, what arrived within the wait must be contract answers.
       const answers: Answer[] = [];
+      let ended = false;
       let failure: string | undefined;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => finish(), 150);
-        const finish = () => {
-          clearTimeout(timer);
-          dispose();
-          resolve();
-        };
-        const dispose = aliceSocket.subscribe(
-          { query: op.query, variables: op.variables },
-          {
-            next: (result) => answers.push({ transport: 'ws', data: result.data, errors: result.errors }),
-            error: (error) => {
-              if (Array.isArray(error)) answers.push({ transport: 'ws', errors: error });
-              else failure = `the socket failed: ${closeReason(error)}`;
-              finish();
-            },
-            complete: finish,
+      const onlineBefore = alicePresence('ONLINE');
+      const dispose = aliceSocket.subscribe(
+        { query: op.query, variables: op.variables },
+        {
+          next: (result) => answers.push({ transport: 'ws', data: result.data, errors: result.errors }),
+          error: (error) => {
+            if (Array.isArray(error)) answers.push({ transport: 'ws', errors: error });
+            else failure = `the socket failed: ${closeReason(error)}`;
+            ended = true;
           },
-        );
-      });
+          complete: () => void (ended = true),
+        },
+      );
+      const withoutRoom = op.what === 'messageAdded' && op.variables.roomId == null;
+      const counted = () => alicePresence('ONLINE') > onlineBefore;
+      const delivered = () => answers.some((answer) => answer.data);
+      await repeatUntil(
+        async () => void (withoutRoom && (await sendMessage(server, bob, rooms.direct, `probe ${++probes}`))),
+        () => ended || counted() || (withoutRoom && delivered()),
+        `${op.what} ${JSON.stringify(op.variables).slice(0, 200)} to end or to be live`,
+        10_000,
+      );
+      dispose();
       if (failure) throw new Error(`${op.what}: ${failure}`);
       for (const answer of answers) assertContractAnswer(answer, op.what);
+      // The next run starts with alice absent again.
+      await until(() => alicePresence('OFFLINE') === alicePresence('ONLINE'), 'alice OFFLINE once the subscription ended');
     }),
     fuzzOptions(RUNS.subscriptions),
   );

@@ -5,8 +5,9 @@ import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
 import { expectData, graphqlHttp } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, tokenFor, type TestUser } from './helpers/tokens.ts';
+import { range, until } from './helpers/waits.ts';
 import { collect, rawSocket, withTimeout, wsClient } from './helpers/ws.ts';
 
 jest.setTimeout(120_000);
@@ -15,7 +16,6 @@ const HONEST_PER_USER = 50;
 const SEND = 'mutation($r: ID!, $c: String!, $id: String) { sendMessage(roomId: $r, content: $c, clientMessageId: $id) { seq } }';
 
 let server: TestServer;
-afterAll(stopAllServers);
 
 /** The heap in use once garbage is collected (npm test runs node with --expose-gc). */
 function heapAfterCollection(): number {
@@ -111,7 +111,7 @@ it('honest messages survive a burst of floods, bad input, forged tokens and brok
     before = page.messages.pageInfo.startCursor;
   }
   const lastSeq = history.length;
-  expect(history.map((message) => message.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
+  expect(history.map((message) => message.seq)).toEqual(range(1, lastSeq));
   for (const [id, seq] of acknowledged) {
     expect(history.filter((message) => message.clientMessageId === id).map((message) => message.seq)).toEqual([seq]);
   }
@@ -119,11 +119,11 @@ it('honest messages survive a burst of floods, bad input, forged tokens and brok
   // Delivered to every member's open subscription, in order, with no gap.
   for (const feed of feeds) {
     await feed.waitForCount(lastSeq, 15_000);
-    expect(feed.events.map((event) => event.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
+    expect(feed.events.map((event) => event.seq)).toEqual(range(1, lastSeq));
   }
 
   await Promise.all(clients.map((client) => client.dispose()));
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await until(() => server.webSocket.sockets.size === 0, "the server to let go of every member's socket");
   const grownMb = (heapAfterCollection() - memoryBefore) / 1024 / 1024;
   console.info(
     `hostile burst: ${acknowledged.size} honest messages acknowledged, ${lastSeq - acknowledged.size} flood messages let through, ${refused} hostile requests refused, heap ${grownMb.toFixed(1)} MB above its start`,

@@ -3,20 +3,14 @@
 import { jest } from '@jest/globals';
 import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
 import { databaseUrl, describeWithPostgres, describeWithRedis, redisUrl } from './helpers/env.ts';
-import { haproxyAvailable, startHaproxy, type LoadBalancer } from './helpers/haproxy.ts';
-import { startInstance, stopAllInstances } from './helpers/process.ts';
+import { haproxyAvailable, startHaproxy } from './helpers/haproxy.ts';
+import { startInstance } from './helpers/process.ts';
 import { createUser } from './helpers/tokens.ts';
+import { range } from './helpers/waits.ts';
 import { collect, wsClient } from './helpers/ws.ts';
 
 jest.setTimeout(60_000);
 
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-let balancer: LoadBalancer | undefined;
-
-afterAll(async () => {
-  await balancer?.stop();
-  await stopAllInstances();
-});
 
 const describeWithHaproxy = haproxyAvailable ? describe : (name: string) =>
   describe(`${name} [SKIPPED: install haproxy (apt-get install haproxy) to run]`, () => it.skip('needs haproxy', () => undefined));
@@ -27,7 +21,7 @@ describeWithRedis('behind a load balancer', () => {
       it('carries a whole chat: rooms and sends over HTTP spread over both instances, live delivery and typing over WebSocket', async () => {
         const env = { DATABASE_URL: databaseUrl!, REDIS_URL: redisUrl! };
         const instances = await Promise.all([startInstance(env), startInstance(env)]);
-        balancer = await startHaproxy(instances.map((instance) => instance.port));
+        const balancer = await startHaproxy(instances.map((instance) => instance.port));
         const lb = { httpUrl: balancer.httpUrl };
         const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
         const room = (await createRoom(lb, alice, [bob.id])).room.id;

@@ -6,8 +6,9 @@ import { storeMessages, storeTogether, type NewMessage, type StoreResult } from 
 import type { RunStatement } from '../src/db/prepared.ts';
 import { createRoom, sendMessage } from './helpers/chat.ts';
 import { describeWithPostgres } from './helpers/env.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
+import { range } from './helpers/waits.ts';
 
 let server: TestServer;
 let alice: TestUser;
@@ -27,7 +28,6 @@ describeWithPostgres('sends stored together', () => {
   beforeEach(async () => {
     [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
   });
-  afterAll(stopAllServers);
 
   const newRoom = async (owner: TestUser, others: TestUser[]) => (await createRoom(server, owner, others.map((user) => user.id))).room.id as string;
 
@@ -84,8 +84,8 @@ describeWithPostgres('sends stored together', () => {
     const results = (await Promise.all(batches.map((batch) => storeTogether(server.database.run, batch)))).flat();
     const seqsIn = (room: string) =>
       results.flatMap((result) => (result.outcome === 'stored' && result.message.roomId === room ? [result.message.seq] : [])).sort((a, b) => a - b);
-    expect(seqsIn(first)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    expect(seqsIn(second)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(seqsIn(first)).toEqual(range(1, 40));
+    expect(seqsIn(second)).toEqual(range(1, 40));
   });
 });
 

@@ -1,10 +1,10 @@
 // editMessage, deleteMessage, addReaction / removeReaction and sendMessage's replyToId over HTTP:
-// each rule of CONTRACT.md ("Edit, delete, reactions, replies") and its error code, with nothing
+// each rule of docs/contract/CONTRACT.md ("Edit, delete, reactions, replies") and its error code, with nothing
 // stored and nothing logged when refused; and deleted content absent from every answer and replay.
 import { createRoom } from './helpers/chat.ts';
 import { FULL_MESSAGE, mutate, refusal, ROOM_EVENTS, roomAsQueried, type Message } from './helpers/room-events.ts';
 import { rawSocket, sendFrame, waitForFrame } from './helpers/ws.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 
 let server: TestServer;
@@ -19,7 +19,6 @@ beforeAll(async () => {
   [alice, bob, carol, outsider] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol'), createUser('outsider')]);
   roomId = (await createRoom(server, alice, [bob.id, carol.id], 'changes')).room.id;
 });
-afterAll(stopAllServers);
 
 const send = (user: TestUser, content: string, replyToId?: string) => mutate<Message>(server, user, 'send', { roomId, content, replyToId });
 const lastEventSeq = async () => (await roomAsQueried(server, alice, roomId)).lastEventSeq;

@@ -1,8 +1,9 @@
 // Sending and reading messages: validation, idempotency, gap-free seq under concurrency, paging.
 import { createRoom, MESSAGE_FIELDS, sendMessage } from './helpers/chat.ts';
 import { expectData, graphqlHttp } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
+import { range } from './helpers/waits.ts';
 
 let server: TestServer;
 let alice: TestUser;
@@ -16,7 +17,6 @@ beforeAll(async () => {
   [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
   roomId = (await createRoom(server, alice, [bob.id])).room.id;
 });
-afterAll(stopAllServers);
 
 const SEND = `mutation($roomId: ID!, $content: String!, $cid: String) {
   sendMessage(roomId: $roomId, content: $content, clientMessageId: $cid) { ${MESSAGE_FIELDS} sender { id name } }
@@ -103,7 +103,7 @@ describe('sendMessage', () => {
     const sent = await Promise.all(
       Array.from({ length: 200 }, (_, i) => sendMessage(server, senders[i % 3]!, group, `message ${i}`)),
     );
-    expect(sent.map((message) => message.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(sent.map((message) => message.seq).sort((a, b) => a - b)).toEqual(range(1, 200));
     const seqs: number[] = [];
     let after: string | undefined;
     for (;;) {
@@ -112,7 +112,7 @@ describe('sendMessage', () => {
       if (!page.messages.pageInfo.hasNextPage) break;
       after = page.messages.pageInfo.endCursor;
     }
-    expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(seqs).toEqual(range(1, 200));
   });
 });
 
@@ -125,7 +125,7 @@ describe('message history', () => {
 
   it('answers the newest 50, oldest-first, by default', async () => {
     const data = await expectData(server.httpUrl, alice.token, HISTORY, { roomId: pagedRoom });
-    expect(data.messages.edges.map((edge: any) => edge.node.seq)).toEqual(Array.from({ length: 50 }, (_, i) => 71 + i));
+    expect(data.messages.edges.map((edge: any) => edge.node.seq)).toEqual(range(71, 120));
     expect(data.messages.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
   });
 
@@ -138,14 +138,14 @@ describe('message history', () => {
       if (!data.messages.pageInfo.hasPreviousPage) break;
       before = data.messages.pageInfo.startCursor;
     }
-    expect(seen).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    expect(seen).toEqual(range(1, 120));
   });
 
   it('pages forwards with first + after and reports both ends', async () => {
     const first = await expectData(server.httpUrl, alice.token, HISTORY, { roomId: pagedRoom, first: 10 });
     expect(first.messages.pageInfo).toMatchObject({ hasPreviousPage: false, hasNextPage: true });
     const next = await expectData(server.httpUrl, alice.token, HISTORY, { roomId: pagedRoom, first: 10, after: first.messages.pageInfo.endCursor });
-    expect(next.messages.edges.map((edge: any) => edge.node.seq)).toEqual(Array.from({ length: 10 }, (_, i) => 11 + i));
+    expect(next.messages.edges.map((edge: any) => edge.node.seq)).toEqual(range(11, 20));
     expect(next.messages.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: true });
   });
 

@@ -1,7 +1,7 @@
 // GET /metrics: Prometheus text with every documented metric, moving as the chat happens.
 import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
 import { graphqlHttp } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser } from './helpers/tokens.ts';
 import { collect, wsClient } from './helpers/ws.ts';
 
@@ -9,7 +9,6 @@ let server: TestServer;
 beforeAll(async () => {
   server = await startServer();
 });
-afterAll(stopAllServers);
 
 async function scrape(): Promise<string> {
   const response = await fetch(`${server.url}/metrics`);

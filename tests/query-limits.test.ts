@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config.ts';
 import { schema } from '../src/schema/index.ts';
 import { parseWithTokenLimit, queryLimitRules } from '../src/limits/use-query-limits.ts';
 import { graphqlHttp } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { rawSocket, withTimeout } from './helpers/ws.ts';
 
@@ -21,7 +21,6 @@ beforeAll(async () => {
   server = await startServer();
   alice = await createUser('alice');
 });
-afterAll(stopAllServers);
 
 /** Depth `depth` through introspection: the schema's own deepest path (8) is under the default. */
 const deepQuery = (depth: number) => `{ __type(name: "Room") { ${'ofType { '.repeat(depth - 2)}name${' }'.repeat(depth - 2)} } }`;
@@ -182,7 +181,6 @@ describe('over WebSocket', () => {
     raw.socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${alice.token}` } }));
     await frame(raw, (message) => message.type === 'connection_ack', 'connection_ack');
   });
-  afterAll(() => raw.socket.terminate());
 
   const subscribe = (id: string, query: string) => raw.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
 

@@ -1,12 +1,13 @@
-// Per-user rate limits on sendMessage, setTyping and createRoom (CONTRACT.md, Limits): honest bursts
+// Per-user rate limits on sendMessage, setTyping and createRoom (docs/contract/CONTRACT.md, Limits): honest bursts
 // pass, a user over the limit gets RATE_LIMITED with retryAfterMs and nothing is stored or published,
 // other users are untouched, and with Redis every instance counts the same bucket.
 import { createRoom, MESSAGE_FIELDS, sendMessage, waitUntilOnline } from './helpers/chat.ts';
 import { describeWithRedis } from './helpers/env.ts';
 import { expectData, graphqlHttp, type HttpResult } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { collect, wsClient } from './helpers/ws.ts';
+import { range } from './helpers/waits.ts';
 
 const SEND = `mutation($roomId: ID!, $content: String!, $cid: String) {
   sendMessage(roomId: $roomId, content: $content, clientMessageId: $cid) { ${MESSAGE_FIELDS} }
@@ -31,18 +32,12 @@ const STRICT_LIMITS = {
 };
 
 let strict: TestServer;
-const clients: { dispose(): unknown }[] = [];
 
 beforeAll(async () => {
   strict = await startServer(STRICT_LIMITS);
 });
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-});
-afterAll(stopAllServers);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const range = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
 
 function send(server: TestServer, user: TestUser, roomId: string, content: string, cid?: string) {
   return graphqlHttp(server.httpUrl, user.token, SEND, { roomId, content, cid });
@@ -65,7 +60,7 @@ async function storedContents(server: TestServer, user: TestUser, roomId: string
 
 /** Spends a user's whole send bucket at once: `burst` sends that must all succeed. */
 async function spendSendBurst(server: TestServer, user: TestUser, roomId: string, burst: number, label = 'burst') {
-  const sent = await Promise.all(range(burst).map((i) => sendMessage(server, user, roomId, `${label} ${i}`)));
+  const sent = await Promise.all(range(1, burst).map((i) => sendMessage(server, user, roomId, `${label} ${i}`)));
   return sent.map((message) => message.content);
 }
 
@@ -87,7 +82,6 @@ describe('sendMessage', () => {
   it('over the limit a send is refused with RATE_LIMITED and a positive retryAfterMs, and nothing is stored or published', async () => {
     const { sender, other, roomId } = await pairWithRoom(strict);
     const client = wsClient(strict.wsUrl, { token: other.token });
-    clients.push(client);
     const feed = collect<{ content: string }>(client, MESSAGE_ADDED, { roomId });
     await waitUntilOnline(strict, other, roomId, other.id);
 
@@ -145,7 +139,6 @@ describe('sendMessage', () => {
     const { sender, roomId } = await pairWithRoom(strict);
     await spendSendBurst(strict, sender, roomId, 5);
     const client = wsClient(strict.wsUrl, { token: sender.token });
-    clients.push(client);
     const answer = collect(client, SEND, { roomId, content: 'over the socket' });
     const errors = (await answer.waitForError()) as { extensions?: { code?: string; retryAfterMs?: number } }[];
     expect(errors[0]?.extensions?.code).toBe('RATE_LIMITED');
@@ -160,23 +153,22 @@ describe('setTyping', () => {
     const [typist, watcher, bystander] = await Promise.all([createUser('typist'), createUser('watcher'), createUser('bystander')]);
     const roomId = (await createRoom(strict, watcher, [typist.id, bystander.id])).room.id;
     const client = wsClient(strict.wsUrl, { token: watcher.token });
-    clients.push(client);
     const feed = collect<{ userId: string; isTyping: boolean }>(client, TYPING, { roomId });
     await waitUntilOnline(strict, watcher, roomId, watcher.id);
 
-    await Promise.all(range(3).map(() => expectData(strict.httpUrl, typist.token, SET_TYPING, { roomId, isTyping: true })));
+    await Promise.all(range(1, 3).map(() => expectData(strict.httpUrl, typist.token, SET_TYPING, { roomId, isTyping: true })));
     const refused = await graphqlHttp(strict.httpUrl, typist.token, SET_TYPING, { roomId, isTyping: false });
     expect(retryAfterOf(refused, 'setTyping')).toBeLessThanOrEqual(500); // two tokens come back every second
 
     // The bystander is unaffected; their event arrives after anything the refused call could have published.
     await expectData(strict.httpUrl, bystander.token, SET_TYPING, { roomId, isTyping: true });
     const marker = await feed.waitFor((event) => event.userId === bystander.id, "the bystander's typing");
-    expect(feed.events.slice(0, feed.events.indexOf(marker))).toEqual(range(3).map(() => ({ userId: typist.id, isTyping: true })));
+    expect(feed.events.slice(0, feed.events.indexOf(marker))).toEqual(range(1, 3).map(() => ({ userId: typist.id, isTyping: true })));
   });
 
   it('setTyping succeeds again once retryAfterMs has passed, and a malformed room id is still BAD_USER_INPUT', async () => {
     const { sender: typist, roomId } = await pairWithRoom(strict);
-    await Promise.all(range(3).map(() => expectData(strict.httpUrl, typist.token, SET_TYPING, { roomId, isTyping: true })));
+    await Promise.all(range(1, 3).map(() => expectData(strict.httpUrl, typist.token, SET_TYPING, { roomId, isTyping: true })));
     const malformed = await graphqlHttp(strict.httpUrl, typist.token, SET_TYPING, { roomId: 'not-a-room', isTyping: true });
     expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const retryAfterMs = retryAfterOf(await graphqlHttp(strict.httpUrl, typist.token, SET_TYPING, { roomId, isTyping: false }), 'setTyping');
@@ -193,7 +185,7 @@ describe('createRoom', () => {
 
   it('over the limit createRoom is refused with RATE_LIMITED and retryAfterMs, and no room is created', async () => {
     const [creator, bob, carol] = await Promise.all([createUser('creator'), createUser('bob'), createUser('carol')]);
-    await Promise.all(range(2).map((i) => createRoom(strict, creator, [bob.id, carol.id], `group ${i}`)));
+    await Promise.all(range(1, 2).map((i) => createRoom(strict, creator, [bob.id, carol.id], `group ${i}`)));
     const refused = await graphqlHttp(strict.httpUrl, creator.token, CREATE_ROOM, { ids: [bob.id, carol.id], title: 'one too many' });
     expect(retryAfterOf(refused, 'createRoom')).toBeLessThanOrEqual(1000);
     expect(await roomIdsOf(creator)).toHaveLength(2);
@@ -202,7 +194,7 @@ describe('createRoom', () => {
 
   it('another user can still create rooms, bad input is still BAD_USER_INPUT, and after retryAfterMs the creator can again', async () => {
     const [creator, other, carol] = await Promise.all([createUser('creator'), createUser('other'), createUser('carol')]);
-    await Promise.all(range(2).map((i) => createRoom(strict, creator, [carol.id, other.id], `group ${i}`)));
+    await Promise.all(range(1, 2).map((i) => createRoom(strict, creator, [carol.id, other.id], `group ${i}`)));
     const refused = await graphqlHttp(strict.httpUrl, creator.token, CREATE_ROOM, { ids: [carol.id] });
     const retryAfterMs = retryAfterOf(refused, 'createRoom');
 

@@ -1,34 +1,24 @@
 // Read state: each member's read position (markRead, moved by their own sends), exact unread counts,
 // readReceipts to every member's subscriptions, and the fixed number of statements of a room list.
-import type { Client } from 'graphql-ws';
 import pg from 'pg';
 import { storeTogether, type NewMessage } from '../src/db/messages-store.ts';
 import { createRoom, sendMessage, subscriptionRefusal } from './helpers/chat.ts';
 import { databaseUrl, describeWithPostgres, describeWithRedis, redisUrl } from './helpers/env.ts';
 import { errorCode, expectData } from './helpers/http.ts';
 import { markProbesUntilLive, markRead, positions, READ_RECEIPTS, readStateOf, type Receipt } from './helpers/read-state.ts';
-import { startInstance, stopAllInstances, type InstanceProcess } from './helpers/process.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startInstance, type InstanceProcess } from './helpers/process.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { collect, wsClient, type Collector } from './helpers/ws.ts';
 
 let server: TestServer;
-const clients: Client[] = [];
 
 beforeAll(async () => {
   server = await startServer({ RATE_SEND_MESSAGE_BURST: '1000', RATE_CREATE_ROOM_BURST: '1000' });
 });
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-});
-afterAll(async () => {
-  await Promise.all([stopAllServers(), stopAllInstances()]);
-});
 
 function receiptFeed(user: TestUser, roomId?: string): Collector<Receipt> {
-  const client = wsClient(server.wsUrl, { token: user.token });
-  clients.push(client);
-  return collect<Receipt>(client, READ_RECEIPTS, roomId ? { roomId } : {}, 'readReceipts');
+  return collect<Receipt>(wsClient(server.wsUrl, { token: user.token }), READ_RECEIPTS, roomId ? { roomId } : {}, 'readReceipts');
 }
 
 const MARK_READ = 'mutation($roomId: ID!, $seq: Int!) { markRead(roomId: $roomId, seq: $seq) { id } }';
@@ -247,7 +237,6 @@ describe('readReceipts', () => {
   it('refuses a room the caller is not a member of with FORBIDDEN and an unknown room with NOT_FOUND, with no events', async () => {
     const outsider = await createUser('mallory');
     const client = wsClient(server.wsUrl, { token: outsider.token });
-    clients.push(client);
     expect(await subscriptionRefusal(client, READ_RECEIPTS, { roomId })).toEqual({ codes: ['FORBIDDEN'], data: [], ended: true });
     expect(await subscriptionRefusal(client, READ_RECEIPTS, { roomId: '00000000-0000-4000-8000-000000000000' })).toEqual({
       codes: ['NOT_FOUND'], data: [], ended: true,
@@ -333,7 +322,6 @@ describeWithRedis('two devices of one user on two instances', () => {
       const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
       const roomId = (await createRoom(a, alice, [bob.id])).room.id;
       const phone = wsClient(a.wsUrl, { token: alice.token });
-      clients.push(phone);
       const receipts = collect<Receipt>(phone, READ_RECEIPTS, {}, 'readReceipts');
       await markProbesUntilLive(b, alice, bob, roomId, [receipts]);
       for (let i = 1; i <= 3; i++) await sendMessage(b, bob, roomId, `unread ${i}`);
@@ -354,7 +342,6 @@ describeWithRedis('two devices of one user on two instances', () => {
       const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
       const roomId = (await createRoom(a, alice, [bob.id])).room.id;
       const watcher = wsClient(b.wsUrl, { token: bob.token });
-      clients.push(watcher);
       const receipts = collect<Receipt>(watcher, READ_RECEIPTS, { roomId }, 'readReceipts');
       const probe = await markProbesUntilLive(a, bob, alice, roomId, [receipts]);
       for (let i = 1; i <= 40; i++) await sendMessage(a, bob, roomId, `message ${i}`);

@@ -16,31 +16,23 @@ import {
   type Message,
   type RoomEvent,
 } from './helpers/room-events.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
+import { range } from './helpers/waits.ts';
 import { collect, wsClient, type Collector } from './helpers/ws.ts';
 
 let server: TestServer;
-const clients: Client[] = [];
 
 beforeAll(async () => {
   server = await startServer({ RATE_SEND_MESSAGE_BURST: '1000', RATE_CREATE_ROOM_BURST: '1000', MAX_ROOM_MEMBERS: '5' });
 });
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-});
-afterAll(stopAllServers);
 
-function clientOf(user: TestUser): Client {
-  const client = wsClient(server.wsUrl, { token: user.token });
-  clients.push(client);
-  return client;
-}
+/** The user's graphql-ws client, disposed after the test (disposal.ts). */
+const clientOf = (user: TestUser): Client => wsClient(server.wsUrl, { token: user.token });
 
 const roomEvents = (user: TestUser, variables: { roomId?: string; after?: number } = {}) =>
   collect<RoomEvent>(clientOf(user), ROOM_EVENTS, variables, 'roomEvents');
 const seqsOf = (events: RoomEvent[]) => events.map((event) => event.eventSeq);
-const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 
 async function groupOf(owner: TestUser, ...others: TestUser[]): Promise<string> {
   return (await createRoom(server, owner, others.map((user) => user.id), 'group')).room.id;

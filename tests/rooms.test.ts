@@ -2,7 +2,7 @@
 // and their limits, membership checks on room(id), and the caller's rooms by most recent activity.
 import { createRoom, ROOM_FIELDS, sendMessage } from './helpers/chat.ts';
 import { expectData, graphqlHttp } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, uniqueUserId, type TestUser } from './helpers/tokens.ts';
 
 let server: TestServer;
@@ -10,7 +10,6 @@ let server: TestServer;
 beforeAll(async () => {
   server = await startServer();
 });
-afterAll(stopAllServers);
 
 const CREATE_ROOM = `mutation($ids: [ID!]!, $title: String) {
   createRoom(participantIds: $ids, title: $title) { created room { id } }

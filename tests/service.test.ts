@@ -12,8 +12,9 @@ import { printSchemaFile } from '../src/schema/print.ts';
 import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
 import { redisUrl } from './helpers/env.ts';
 import { expectData, graphqlHttp } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, uniqueUserId, type TestUser } from './helpers/tokens.ts';
+import { until } from './helpers/waits.ts';
 import { rawSocket, withTimeout, sendFrame, waitForFrame, type Frame } from './helpers/ws.ts';
 
 let server: TestServer;
@@ -24,32 +25,34 @@ beforeAll(async () => {
   server = await startServer();
   [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
 });
-afterAll(stopAllServers);
 
 describe('GET /health', () => {
   it(`answers 200 with JSON naming the database${redisUrl ? ' and Redis' : ''} as up`, async () => {
     // Redis is connected in the background after start: until then the answer is a 503 that names
     // Redis, and only Redis, as down.
-    const deadline = Date.now() + 5000;
-    let response = await fetch(`${server.url}/health`);
-    while (response.status !== 200 && Date.now() < deadline) {
-      expect({ status: response.status, body: await response.json() }).toEqual({
+    const response = await until(async () => {
+      const answer = await fetch(`${server.url}/health`);
+      if (answer.status === 200) return answer;
+      expect({ status: answer.status, body: await answer.json() }).toEqual({
         status: 503,
         body: { status: 'unavailable', checks: { database: 'up', redis: 'down' } },
       });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      response = await fetch(`${server.url}/health`);
-    }
-    if (response.status !== 200) throw new Error(`timed out after 5000 ms waiting for /health to answer 200 (Redis to connect)`);
+    }, '/health to answer 200 (Redis to connect)', 5000);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'up', ...(redisUrl ? { redis: 'up' } : {}) } });
+  });
+
+  it('is the one health endpoint: /health?live is Yoga\'s liveness (200, nothing checked), /yoga-health is not served', async () => {
+    const live = await fetch(`${server.url}/health?live`);
+    expect({ status: live.status, body: await live.text() }).toEqual({ status: 200, body: '' });
+    expect((await fetch(`${server.url}/yoga-health`)).status).toBe(404);
   });
 });
 
 describe('schema.graphql', () => {
   const committedFile = new URL('../schema.graphql', import.meta.url);
-  // CI checks the contract out beside the clone: ../shared/contract from the repository root.
-  const contractFile = new URL('../../shared/contract/schema.graphql', import.meta.url);
+  // The contract's copy kept in the repository (.ci/run checks it against the shared contract).
+  const contractFile = new URL('../docs/contract/schema.graphql', import.meta.url);
 
   it('is what the code prints now (else run `npm run schema` and commit the result)', async () => {
     const committed = await readFile(committedFile, 'utf8');
@@ -218,43 +221,34 @@ describe('WebSocket protocol (graphql-transport-ws)', () => {
     expect(next.type).toBe('next');
   }
 
-  /** Sockets a test opened: terminated after it, so that no test leaves another a live socket. */
-  const openSockets: Raw[] = [];
-  const track = (raw: Raw) => {
-    openSockets.push(raw);
-    return raw;
-  };
-  afterEach(() => {
-    for (const raw of openSockets.splice(0)) raw.socket.terminate();
-  });
 
   it('closes with 4400 a frame that is not JSON', async () => {
-    const raw = track(await openAcknowledged());
+    const raw = await openAcknowledged();
     sendFrame(raw, 'this is not JSON');
     expect(await closeCode(raw, '4400')).toBe(4400);
   });
 
   it('closes with 4400 a message of an unknown type', async () => {
-    const raw = track(await openAcknowledged());
+    const raw = await openAcknowledged();
     sendFrame(raw, { type: 'shout', payload: {} });
     expect(await closeCode(raw, '4400')).toBe(4400);
   });
 
   it('closes with 4400 a subscribe message of the wrong shape', async () => {
-    const raw = track(await openAcknowledged());
+    const raw = await openAcknowledged();
     sendFrame(raw, { type: 'subscribe', id: 'no-payload' });
     expect(await closeCode(raw, '4400')).toBe(4400);
   });
 
   it('closes with 4401 a subscribe sent without connection_init', async () => {
-    const raw = track(await open());
+    const raw = await open();
     subscribe(raw, '1', '{ me { id } }');
     expect(await closeCode(raw, '4401')).toBe(4401);
   });
 
   it('closes with 4401 a subscribe sent before connection_init is acknowledged', async () => {
     const newcomer = await createUser('newcomer');
-    const raw = track(await open());
+    const raw = await open();
     // Both frames leave together: the token is still being verified (and a first-seen user stored)
     // when the subscribe arrives.
     init(raw, newcomer);
@@ -264,20 +258,20 @@ describe('WebSocket protocol (graphql-transport-ws)', () => {
   });
 
   it('closes with 4408 a socket that sends no connection_init within the wait (3 s by default)', async () => {
-    const raw = track(await open());
+    const raw = await open();
     expect(await closeCode(raw, '4408 after the init wait', 8000)).toBe(4408);
   });
 
   it('closes with 4409 a subscribe whose id is still active', async () => {
     const roomId = (await createRoom(server, alice, [bob.id, uniqueUserId('carol')])).room.id;
-    const raw = track(await liveSubscription(roomId));
+    const raw = await liveSubscription(roomId);
     subscribe(raw, 'live', MESSAGE_ADDED, { roomId });
     expect(await closeCode(raw, '4409')).toBe(4409);
   });
 
   it('answers a query or mutation sent again (its text already validated) with the same frames as the first time', async () => {
     const roomId = (await createRoom(server, alice, [bob.id, uniqueUserId('carol')])).room.id;
-    const raw = track(await openAcknowledged());
+    const raw = await openAcknowledged();
     const framesFor = async (id: string) => {
       await waitForFrame(raw, (message) => message.id === id && message.type === 'complete', `${id} to complete`);
       return (raw.messages as Frame[]).filter((message) => message.id === id).map(({ id: _id, ...frame }) => frame);
@@ -297,7 +291,7 @@ describe('WebSocket protocol (graphql-transport-ws)', () => {
   });
 
   it('closes with 4409 a query whose id is still running, however often its text was sent before', async () => {
-    const raw = track(await openAcknowledged());
+    const raw = await openAcknowledged();
     subscribe(raw, 'warm', '{ me { id } }');
     await waitForFrame(raw, (message) => message.id === 'warm' && message.type === 'complete', 'the first query to complete');
     // Both frames in one TCP write: the server reads the second while the first is running.
@@ -310,14 +304,14 @@ describe('WebSocket protocol (graphql-transport-ws)', () => {
   });
 
   it('closes with 4429 a second connection_init', async () => {
-    const raw = track(await openAcknowledged());
+    const raw = await openAcknowledged();
     init(raw, alice);
     expect(await closeCode(raw, '4429')).toBe(4429);
   });
 
   it('answers an operation that does not parse or validate with an error for its id, and the socket goes on', async () => {
     const roomId = (await createRoom(server, alice, [bob.id, uniqueUserId('carol')])).room.id;
-    const raw = track(await liveSubscription(roomId));
+    const raw = await liveSubscription(roomId);
 
     subscribe(raw, 'unparsable', '{ me { id }');
     const parseError = await waitForFrame(raw, (message) => message.id === 'unparsable', 'the error for the unparsable operation');
@@ -338,8 +332,8 @@ describe('WebSocket protocol (graphql-transport-ws)', () => {
 
   it("does not close one socket for another socket's fault", async () => {
     const roomId = (await createRoom(server, alice, [bob.id, uniqueUserId('carol')])).room.id;
-    const healthy = track(await liveSubscription(roomId));
-    const faulty = track(await openAcknowledged(bob));
+    const healthy = await liveSubscription(roomId);
+    const faulty = await openAcknowledged(bob);
     sendFrame(faulty, 'garbage');
     expect(await closeCode(faulty, '4400')).toBe(4400);
     await expectDelivered(healthy, roomId, 'still delivered after a neighbour was closed');

@@ -4,8 +4,9 @@ import type { Client } from 'graphql-ws';
 import { createRoom, MESSAGE_FIELDS, sendMessage, subscriptionRefusal, waitUntilOnline } from './helpers/chat.ts';
 import type { MessagePayload } from '../src/pubsub/topics.ts';
 import { expectData } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
+import { range, repeatUntil, until } from './helpers/waits.ts';
 import { collect, wsClient, type Collector } from './helpers/ws.ts';
 
 /** What a client receives is the stored message as published. */
@@ -19,29 +20,19 @@ const HISTORY = `query($roomId: ID!, $after: String, $first: Int) {
 }`;
 
 let server: TestServer;
-const clients: Client[] = [];
 
 beforeAll(async () => {
   // These tests are about seq and paging, not limits: one user sends more than a default burst.
   server = await startServer({ RATE_SEND_MESSAGE_BURST: '1000' });
 });
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-});
-afterAll(stopAllServers);
 
 /** A graphql-ws client for the user, disposed after the test. */
-function clientOf(user: TestUser): Client {
-  const client = wsClient(server.wsUrl, { token: user.token });
-  clients.push(client);
-  return client;
-}
+const clientOf = (user: TestUser): Client => wsClient(server.wsUrl, { token: user.token });
 
 function messageFeed(user: TestUser, variables: { roomId?: string; afterSeq?: number } = {}): Collector<Message> {
   return collect<Message>(clientOf(user), MESSAGE_ADDED, variables, 'messageAdded');
 }
 
-const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 const seqsOf = (events: Message[]) => events.map((message) => message.seq);
 
 /** The first `count` events, or a failure that names what was awaited. */
@@ -53,30 +44,17 @@ async function firstEvents<T>(collector: Collector<T>, count: number, what: stri
   }
 }
 
-/** Polls `check` until it holds; fails after `timeoutMs` naming what was awaited. */
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /**
  * Sends probe messages until every feed has received one: the sign that a feed is live where presence
  * cannot tell (a feed without roomId counts no presence; a user's second feed changes nothing).
  * Answers the probe every feed got: every message after it must reach them all.
  */
-async function sendProbesUntilLive(sender: TestUser, roomId: string, feeds: Collector<Message>[], what: string, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  for (let attempt = 1; Date.now() < deadline; attempt++) {
-    const probe = await sendMessage(server, sender, roomId, `probe ${attempt}`);
-    const arrived = await Promise.all(
-      feeds.map((feed) => feed.waitFor((message) => message.id === probe.id, `probe ${attempt}`, 200).then(() => true, () => false)),
-    );
-    if (arrived.every(Boolean)) return probe;
-  }
-  throw new Error(`timed out after ${timeoutMs} ms sending probe messages until ${what} received one`);
+async function sendProbesUntilLive(sender: TestUser, roomId: string, feeds: Collector<Message>[], what: string) {
+  const probes: { id: string; seq: number }[] = [];
+  const send = async () => void probes.push(await sendMessage(server, sender, roomId, `probe ${probes.length + 1}`));
+  const everyFeedHasTheLast = () => feeds.every((feed) => feed.events.some((message) => message.id === probes.at(-1)!.id));
+  await repeatUntil(send, everyFeedHasTheLast, `${what} to receive a probe message`);
+  return probes.at(-1)!;
 }
 
 describe('messageAdded(roomId)', () => {

@@ -5,8 +5,9 @@ import type { Client } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { createRoom, MESSAGE_FIELDS, onlineMemberIds, sendMessage, subscriptionRefusal, waitUntilOnline } from './helpers/chat.ts';
 import { errorCode, expectData } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
+import { repeatUntil, until } from './helpers/waits.ts';
 import { collect, withTimeout, wsClient, type Collector } from './helpers/ws.ts';
 
 interface TypingEvent {
@@ -36,21 +37,12 @@ const UNKNOWN_ROOM = '00000000-0000-4000-8000-000000000000';
 let server: TestServer;
 /** A `true` lasts 1 s, to keep the expiry tests short. */
 let quickServer: TestServer;
-const clients: Client[] = [];
 
 beforeAll(async () => {
   [server, quickServer] = await Promise.all([startServer(), startServer({ TYPING_TIMEOUT_MS: '1000' })]);
 });
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
-});
-afterAll(stopAllServers);
 
-function clientOf(user: TestUser, on: TestServer = server): Client {
-  const client = wsClient(on.wsUrl, { token: user.token });
-  clients.push(client);
-  return client;
-}
+const clientOf = (user: TestUser, on: TestServer = server): Client => wsClient(on.wsUrl, { token: user.token });
 
 const typingFeed = (client: Client, roomId: string) => collect<TypingEvent>(client, TYPING, { roomId }, 'typing');
 const presenceFeed = (client: Client, roomId: string) => collect<PresenceEvent>(client, PRESENCE, { roomId }, 'presence');
@@ -73,15 +65,8 @@ async function groupOf(on: TestServer, creator: TestUser, others: TestUser[]): P
  * Repeats `action` until every feed has an event matching `arrived`: the sign that subscriptions
  * which cannot signal readiness through presence (a second one of the same user) are live.
  */
-async function repeatUntilReceived<T>(action: () => Promise<void>, feeds: Collector<T>[], arrived: (event: T) => boolean, what: string, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    await action();
-    const got = await Promise.all(feeds.map((feed) => feed.waitFor(arrived, what, 200).then(() => true, () => false)));
-    if (got.every(Boolean)) return;
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+const repeatUntilReceived = <T>(action: () => Promise<void>, feeds: Collector<T>[], arrived: (event: T) => boolean, what: string) =>
+  repeatUntil(action, () => feeds.every((feed) => feed.events.some(arrived)), what);
 
 describe('typing', () => {
   it("reaches the other members' typing subscriptions, never the caller's own, for true and for false", async () => {
@@ -201,20 +186,13 @@ describe('presence', () => {
     let acknowledged!: () => void;
     const ready = new Promise<void>((resolve) => (acknowledged = resolve));
     const client = wsClient(server.wsUrl, { token: user.token, lazy: false, on: { connected: () => acknowledged() } });
-    clients.push(client);
     await withTimeout(ready, `the connection_ack of ${user.id}'s socket`);
     const opened = [...server.webSocket.sockets].filter((socket) => !before.has(socket));
     expect(opened).toHaveLength(1);
     return { client, serverSide: opened[0]! };
   }
 
-  async function untilServerClosed(socket: WebSocket, what: string, timeoutMs = 5000) {
-    const deadline = Date.now() + timeoutMs;
-    while (server.webSocket.sockets.has(socket)) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for the server to close ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
+  const untilServerClosed = (socket: WebSocket, what: string) => until(() => !server.webSocket.sockets.has(socket), `the server to close ${what}`);
 
   /**
    * onlineMembers over the user's own socket: the server handles a socket's messages in order and this

@@ -1,57 +1,41 @@
 // A frontend on urql 6, first try: fetchExchange for queries and mutations, subscriptionExchange over
 // graphql-ws, the document cacheExchange, on the typed documents of client/generated. Two users chat
-// through it: rooms, live messages, paging back through history, the document cache's invalidation,
-// typing, presence, and a resume with afterSeq after the socket dropped.
+// through it (the scenario both clients share, helpers/frontend-scenario.ts), and what is urql's own:
+// paging back through history into the app's timeline, and the document cache's invalidation.
 import { randomUUID } from 'node:crypto';
 import type { AnyVariables, CombinedError, OperationContext, TypedDocumentNode } from '@urql/core';
 import {
   CreateRoomDocument,
   MeDocument,
-  MessageAddedDocument,
   MessagesDocument,
   OnlineMembersDocument,
-  PresenceDocument,
   ReadReceiptsDocument,
   RoomsDocument,
   SendMessageDocument,
   SetTypingDocument,
-  TypingDocument,
   type MessageFieldsFragment,
-  type PresenceSubscription,
   type RoomFieldsFragment,
-  type TypingSubscription,
 } from '../client/generated/graphql.ts';
 import { sendMessage } from './helpers/chat.ts';
 import { feed } from './helpers/feed.ts';
-import {
-  eventually, keepLiveUrql, range, roomTimeline, urqlChat, withReceipt, type ReadReceipt, type UrqlChat,
-} from './helpers/frontend-clients.ts';
+import { keepLiveUrql, roomTimeline, urqlChat, withReceipt, type ReadReceipt, type UrqlChat } from './helpers/frontend-clients.ts';
+import { frontendScenario, type ChatApp, type FrontendAdapter } from './helpers/frontend-scenario.ts';
 import { markProbesUntilLive, markRead } from './helpers/read-state.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
+import { range } from './helpers/waits.ts';
 
 type Message = MessageFieldsFragment;
-type TypingEvent = TypingSubscription['typing'];
-type PresenceEvent = PresenceSubscription['presence'];
 
 let server: TestServer;
-const apps: UrqlChat[] = [];
 
 beforeAll(async () => {
   // The paging test sends more than one default burst.
   server = await startServer({ RATE_SEND_MESSAGE_BURST: '1000' });
 });
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.stop()));
-});
-afterAll(stopAllServers);
 
 /** The user's app: one urql Client with its own document cache and socket, stopped after the test. */
-function appOf(user: TestUser): UrqlChat {
-  const app = urqlChat(server, () => user.token);
-  apps.push(app);
-  return app;
-}
+const appOf = (user: TestUser): UrqlChat => urqlChat(server, () => user.token);
 
 /** A query's data, or a failure naming the errors; with whether the document cache answered. */
 async function query<D, V extends AnyVariables>(app: UrqlChat, document: TypedDocumentNode<D, V>, variables: V, context?: Partial<OperationContext>) {
@@ -70,28 +54,45 @@ const createRoom = async (app: UrqlChat, participants: TestUser[], title?: strin
   (await mutate(app, CreateRoomDocument, { participantIds: participants.map((user) => user.id), title })).createRoom;
 const send = async (app: UrqlChat, roomId: string, content: string, clientMessageId: string = randomUUID()): Promise<Message> =>
   (await mutate(app, SendMessageDocument, { roomId, content, clientMessageId })).sendMessage;
-const setTyping = async (app: UrqlChat, roomId: string, isTyping: boolean) =>
-  expect((await mutate(app, SetTypingDocument, { roomId, isTyping })).setTyping).toBe(true);
 
-async function onlineIds(app: UrqlChat, roomId: string): Promise<string[]> {
-  const { data } = await query(app, OnlineMembersDocument, { roomId }, { requestPolicy: 'network-only' });
-  return data.onlineMembers.map((member) => member.id).sort();
-}
+const codesOf = (error: CombinedError | undefined) => error?.graphQLErrors.map((e) => e.extensions.code);
 
-/** Room-scoped subscriptions count their user online once they are set up: then they receive what follows. */
-const untilOnline = (app: UrqlChat, roomId: string, user: TestUser, what: string) =>
-  eventually(async () => ((await onlineIds(app, roomId)).includes(user.id) ? true : undefined), what);
-const untilOffline = (app: UrqlChat, roomId: string, user: TestUser, what: string) =>
-  eventually(async () => ((await onlineIds(app, roomId)).includes(user.id) ? undefined : true), what);
-
-/** A subscription through client.subscription, its data collected into a feed. */
-function subscribe<T, D, V extends AnyVariables>(app: UrqlChat, document: TypedDocumentNode<D, V>, variables: V, pick: (data: D) => T) {
-  const events = feed<T>();
-  const subscription = app.client.subscription(document, variables).subscribe((result) => {
-    if (result.error) events.fail(result.error);
-    else if (result.data) events.push(pick(result.data));
-  });
-  return Object.assign(events, { unsubscribe: () => subscription.unsubscribe() });
+/** The shared scenario's steps, as an app on urql takes them. */
+function chatApp(app: UrqlChat): ChatApp {
+  return {
+    me: async () => (await query(app, MeDocument, {})).data.me,
+    createRoom: (participants, title) => createRoom(app, participants, title),
+    send: (roomId, content, clientMessageId) => send(app, roomId, content, clientMessageId),
+    setTyping: async (roomId, isTyping) => expect((await mutate(app, SetTypingDocument, { roomId, isTyping })).setTyping).toBe(true),
+    async onlineIds(roomId) {
+      const { data } = await query(app, OnlineMembersDocument, { roomId }, { requestPolicy: 'network-only' });
+      return data.onlineMembers.map((member) => member.id).sort();
+    },
+    rooms: async (first) => (await query(app, RoomsDocument, { first })).data.rooms,
+    subscribe(document, variables, pick) {
+      const events = feed<ReturnType<typeof pick>>();
+      const subscription = app.client.subscription(document, variables).subscribe((result) => {
+        if (result.error) events.fail(result.error);
+        else if (result.data) events.push(pick(result.data));
+      });
+      return Object.assign(events, { unsubscribe: () => subscription.unsubscribe() });
+    },
+    failedQueryCodes: async (document, variables) => codesOf((await app.client.query(document, variables).toPromise()).error) ?? ['answered'],
+    history(roomId, last) {
+      // urql keeps no normalised cache: the app holds each room's messages in its timeline.
+      const timeline = roomTimeline();
+      void query(app, MessagesDocument, { roomId, last }).then(
+        ({ data }) => timeline.add(...data.messages.edges.map((edge) => edge.node)),
+        () => undefined, // a refused history: the subscription meets the same refusal
+      );
+      return {
+        seqs: () => seqsOf(timeline.messages()),
+        ids: () => timeline.messages().map((message) => message.id),
+        keepLive: (options) => keepLiveUrql(app.client, roomId, timeline, options),
+      };
+    },
+    dropSocket: () => app.socket.terminate(),
+  };
 }
 
 /**
@@ -100,42 +101,19 @@ function subscribe<T, D, V extends AnyVariables>(app: UrqlChat, document: TypedD
  */
 const withoutTypename = <T extends object>(value: T) => {
   const { __typename, ...rest } = value as T & { __typename?: string };
-  return rest;
+  return rest as T;
+};
+
+const urqlAdapter: FrontendAdapter = {
+  appOf: (user) => chatApp(appOf(user)),
+  errorCodes: (error) => codesOf(error as CombinedError) ?? [`not a CombinedError: ${String(error)}`],
+  delivered: withoutTypename,
 };
 
 const seqsOf = (messages: { seq: number }[]) => messages.map((message) => message.seq);
 
 describe('urql 6 over HTTP and graphql-ws, on the generated documents', () => {
-  it('two users create a direct room and chat: each message reaches both live subscriptions', async () => {
-    const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
-    const [aliceApp, bobApp] = [appOf(alice), appOf(bob)];
-    expect((await query(aliceApp, MeDocument, {})).data.me).toEqual({ __typename: 'User', id: alice.id, name: 'Alice' });
-
-    const created = await createRoom(aliceApp, [bob]);
-    expect(created).toMatchObject({ created: true, room: { __typename: 'Room', kind: 'DIRECT', lastMessage: null } });
-    expect(created.room.members.map((member) => member.id).sort()).toEqual([alice.id, bob.id].sort());
-    const roomId = created.room.id;
-
-    const aliceFeed = subscribe(aliceApp, MessageAddedDocument, { roomId }, (data) => data.messageAdded);
-    const bobFeed = subscribe(bobApp, MessageAddedDocument, { roomId }, (data) => data.messageAdded);
-    await untilOnline(aliceApp, roomId, alice, "alice's messageAdded subscription to be live");
-    await untilOnline(aliceApp, roomId, bob, "bob's messageAdded subscription to be live");
-
-    const hi = await send(aliceApp, roomId, 'Hi Bob!', 'hi-1');
-    const reply = await send(bobApp, roomId, 'Hi Alice!');
-    expect(hi).toMatchObject({ __typename: 'Message', roomId, seq: 1, senderId: alice.id, senderName: 'Alice', content: 'Hi Bob!', clientMessageId: 'hi-1' });
-    expect(reply).toMatchObject({ seq: 2, senderId: bob.id, senderName: 'Bob' });
-    for (const [name, events] of [['alice', aliceFeed], ['bob', bobFeed]] as const) {
-      await events.waitForCount(2, `both messages on ${name}'s subscription`);
-      expect(events.events).toEqual([hi, reply].map(withoutTypename));
-      expect(events.errors).toEqual([]);
-    }
-    // A retried send (same clientMessageId) answers the first message.
-    expect(await send(aliceApp, roomId, 'Hi Bob!', 'hi-1')).toEqual(hi);
-
-    const rooms = await query(bobApp, RoomsDocument, { first: 10 });
-    expect(rooms.data.rooms.edges.map((edge) => [edge.node.id, edge.node.lastMessage?.content])).toEqual([[roomId, 'Hi Alice!']]);
-  });
+  frontendScenario(urqlAdapter);
 
   it('pages back with last/before into one timeline, oldest first, nothing repeated or missing', async () => {
     const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
@@ -187,105 +165,6 @@ describe('urql 6 over HTTP and graphql-ws, on the generated documents', () => {
     expect([withoutHint.fromCache, withoutHint.data.rooms.edges]).toEqual([true, []]);
     const withHint = await query(carolApp, RoomsDocument, { first: 20 }, roomsWithHint);
     expect([withHint.fromCache, withHint.data.rooms.edges.map((edge) => edge.node.id)]).toEqual([false, [carolsRoom]]);
-  });
-
-  it('shows typing and presence live: ONLINE when the other opens a subscription, typing true then false, OFFLINE when it closes', async () => {
-    const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
-    const [aliceApp, bobApp] = [appOf(alice), appOf(bob)];
-    const roomId = (await createRoom(aliceApp, [bob])).room.id;
-
-    const presence = subscribe(bobApp, PresenceDocument, { roomId }, (data) => data.presence);
-    await untilOnline(aliceApp, roomId, bob, "bob's presence subscription to be live");
-    const typing = subscribe(bobApp, TypingDocument, { roomId }, (data) => data.typing);
-
-    const aliceTyping = subscribe(aliceApp, TypingDocument, { roomId }, (data) => data.typing);
-    const online = await presence.waitFor((event) => event.userId === alice.id, "alice ONLINE on bob's presence subscription");
-    expect(online).toEqual({ roomId, userId: alice.id, userName: 'Alice', status: 'ONLINE', at: expect.any(String) });
-    expect(await onlineIds(bobApp, roomId)).toEqual([alice.id, bob.id].sort());
-
-    // Bob's typing subscription gives no sign that it is live: alice repeats her true until it arrives.
-    await eventually(async () => {
-      await setTyping(aliceApp, roomId, true);
-      return typing.waitFor((event) => event.userId === alice.id, "alice's true", 300).catch(() => undefined);
-    }, "alice's typing true on bob's typing subscription");
-    await setTyping(aliceApp, roomId, false);
-    await typing.waitFor((event) => event.userId === alice.id && !event.isTyping, "alice's typing false on bob's subscription");
-    const ofAlice = typing.events.filter((event: TypingEvent) => event.userId === alice.id);
-    expect(ofAlice.at(0)).toEqual({ roomId, userId: alice.id, userName: 'Alice', isTyping: true, at: expect.any(String) });
-    expect(ofAlice.at(-1)!.isTyping).toBe(false);
-    expect(aliceTyping.events).toEqual([]);
-
-    aliceTyping.unsubscribe();
-    await presence.waitFor((event) => event.userId === alice.id && event.status === 'OFFLINE', 'alice OFFLINE after her subscription closed');
-    expect(presence.events.filter((event: PresenceEvent) => event.userId === alice.id).map((event) => event.status)).toEqual(['ONLINE', 'OFFLINE']);
-    expect(await onlineIds(bobApp, roomId)).toEqual([bob.id]);
-    expect([presence.errors, typing.errors]).toEqual([[], []]);
-  });
-
-  it('surfaces refusals as CombinedError with extensions.code, for queries and subscriptions alike', async () => {
-    const [alice, bob, mallory] = await Promise.all([createUser('alice'), createUser('bob'), createUser('mallory')]);
-    const [aliceApp, malloryApp] = [appOf(alice), appOf(mallory)];
-    const roomId = (await createRoom(aliceApp, [bob])).room.id;
-    const codesOf = (error: CombinedError | undefined) => error?.graphQLErrors.map((e) => e.extensions.code);
-
-    const forbidden = await malloryApp.client.query(MessagesDocument, { roomId, last: 10 }).toPromise();
-    expect([forbidden.data, codesOf(forbidden.error)]).toEqual([null, ['FORBIDDEN']]);
-    const tooLong = await aliceApp.client.query(MessagesDocument, { roomId, last: 101 }).toPromise();
-    expect(codesOf(tooLong.error)).toEqual(['BAD_USER_INPUT']);
-
-    const refused = subscribe(malloryApp, MessageAddedDocument, { roomId }, (data) => data.messageAdded);
-    expect(codesOf((await refused.waitForError("the refusal of mallory's subscription")) as CombinedError)).toEqual(['FORBIDDEN']);
-    expect(refused.events).toEqual([]);
-
-    // keepLiveUrql takes a refusal as final: no retry.
-    const refusals = feed<unknown>();
-    let retries = 0;
-    const reconnect = () => (retries++, Promise.resolve());
-    keepLiveUrql(malloryApp.client, roomId, roomTimeline(), { onRefused: (error) => refusals.push(error), reconnect });
-    expect(codesOf((await refusals.waitForCount(1, "keepLiveUrql's refusal for mallory"))[0] as CombinedError)).toEqual(['FORBIDDEN']);
-    expect(retries).toBe(0);
-  });
-
-  it('keepLiveUrql subscribes from the highest seq held and, after the socket drops, resubscribes from it: every message once, none missed', async () => {
-    const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
-    const [aliceApp, bobApp] = [appOf(alice), appOf(bob)];
-    const roomId = (await createRoom(aliceApp, [bob])).room.id;
-    for (const i of range(1, 2)) await send(aliceApp, roomId, `stored ${i}`);
-    const timeline = roomTimeline();
-    timeline.add(...(await query(bobApp, MessagesDocument, { roomId, last: 50 })).data.messages.edges.map((edge) => edge.node));
-    expect(seqsOf(timeline.messages())).toEqual([1, 2]);
-    // Sent after the history loaded, before the subscription: afterSeq = 2 brings it.
-    const between = await send(aliceApp, roomId, 'between the history and the subscription');
-
-    const delivered = feed<number>();
-    const drops = feed<number>();
-    let backOnline!: () => void;
-    const online = new Promise<void>((resolve) => (backOnline = resolve));
-    const reconnect = () => (drops.push(Date.now()), online);
-    const stopLive = keepLiveUrql(bobApp.client, roomId, timeline, { reconnect, onMessage: (message) => delivered.push(message.seq) });
-    await delivered.waitFor((seq) => seq === 3, 'seq 3, sent between the history and the subscription');
-    await untilOnline(aliceApp, roomId, bob, "bob's live subscription to be live");
-    await send(aliceApp, roomId, 'live 4');
-    await delivered.waitFor((seq) => seq === 4, 'the live message 4');
-
-    // The network goes: graphql-ws reports the closed socket and the subscription fails with it.
-    bobApp.socket.terminate();
-    await drops.waitForCount(1, 'keepLiveUrql to see the subscription fail when the socket dropped');
-    await untilOffline(aliceApp, roomId, bob, 'the server to see bob go');
-    const missed = [];
-    for (const i of range(5, 8)) missed.push(await send(aliceApp, roomId, `while away ${i}`));
-    expect(seqsOf(timeline.messages())).toEqual(range(1, 4));
-
-    // Back online: keepLiveUrql subscribes again from seq 4, the highest the app holds.
-    backOnline();
-    await delivered.waitFor((seq) => seq === 8, 'the missed messages 5..8 replayed');
-    await untilOnline(aliceApp, roomId, bob, "bob's resumed subscription to be live");
-    const later = await send(aliceApp, roomId, 'after the resume');
-    await delivered.waitFor((seq) => seq === 9, 'the live message 9 after the resume');
-    expect(delivered.events).toEqual(range(3, 9));
-    expect(timeline.messages().slice(2).map((message) => message.id)).toEqual([between.id, expect.any(String), ...missed.map((m) => m.id), later.id]);
-    expect(drops.events).toHaveLength(1);
-    stopLive();
   });
 
   it("clears the room list's badge from the receipt of the user's other device, in the app's state, without a refetch", async () => {

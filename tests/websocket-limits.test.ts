@@ -1,4 +1,4 @@
-// The WebSocket limits of CONTRACT.md (Limits) against real servers: a browser Origin not allowed is
+// The WebSocket limits of docs/contract/CONTRACT.md (Limits) against real servers: a browser Origin not allowed is
 // refused with 403 and too many connection attempts from one address with 429, both before any
 // WebSocket exists; a frame over the size limit closes its socket with 1009; one operation past the
 // per-socket limit is refused alone; a user's socket past the per-user limit is closed with 1008; a
@@ -9,9 +9,11 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import WebSocket from 'ws';
 import { createRoom, sendMessage, waitUntilOnline } from './helpers/chat.ts';
 import { graphqlHttp } from './helpers/http.ts';
-import { startServer, stopAllServers, type TestServer } from './helpers/server.ts';
+import { disposeLater } from './helpers/disposal.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { collect, rawSocket, withTimeout, wsClient, sendFrame, waitForFrame } from './helpers/ws.ts';
+import { range, until } from './helpers/waits.ts';
 
 type Raw = ReturnType<typeof rawSocket>;
 interface Frame {
@@ -27,17 +29,9 @@ const MESSAGE_ADDED = 'subscription($roomId: ID, $afterSeq: Int) { messageAdded(
 // 127.0.0.1 is shared with every other test file running at the same time.
 const MANY_CONNECTIONS = { RATE_CONNECTIONS_PER_IP_PER_SECOND: '1000000', RATE_CONNECTIONS_PER_IP_BURST: '1000000' };
 
-afterAll(stopAllServers);
-
-/** Sockets a test opened: terminated after it, so that no test leaves another a live socket. */
-const openSockets: Raw[] = [];
-afterEach(() => {
-  for (const raw of openSockets.splice(0)) raw.socket.terminate();
-});
 
 async function open(server: TestServer, headers?: Record<string, string>): Promise<Raw> {
   const raw = rawSocket(server.wsUrl, PROTOCOL, headers);
-  openSockets.push(raw);
   await withTimeout(raw.opened, 'the socket to open');
   return raw;
 }
@@ -186,7 +180,7 @@ describe('connection attempts per client IP', () => {
       }),
     };
     socket.on('message', (data) => raw.messages.push(JSON.parse(String(data))));
-    openSockets.push(raw);
+    disposeLater('a raw WebSocket', () => socket.terminate());
     await withTimeout(raw.opened, 'the flooder\'s first socket to open');
     sendFrame(raw, { type: 'connection_init', payload: { authorization: `Bearer ${alice.token}` } });
     await waitForFrame(raw, (message) => message.type === 'connection_ack', 'connection_ack');
@@ -306,19 +300,15 @@ describe('frame size, operations per socket and sockets per user', () => {
     // A closed socket no longer counts.
     held[0]!.socket.close(1000);
     await closed(held[0]!, 'the client\'s own close');
-    const deadline = Date.now() + 3000;
-    for (;;) {
+    // The server counts the socket out when its side has closed too, a moment after the client's.
+    await until(async () => {
       const again = await open(server);
       sendFrame(again, { type: 'connection_init', payload: { authorization: `Bearer ${alice.token}` } });
-      const outcome = await Promise.race([
-        waitForFrame(again, (message) => message.type === 'connection_ack', 'connection_ack').then(() => 'acknowledged'),
-        closed(again, 'a close').then(({ code }) => `closed ${code}`),
+      return Promise.race([
+        waitForFrame(again, (message) => message.type === 'connection_ack', 'connection_ack').then(() => true),
+        closed(again, 'a close').then(() => false),
       ]);
-      if (outcome === 'acknowledged') break;
-      // The server counts the socket out when its side has closed too, a moment after the client's.
-      if (Date.now() > deadline) throw new Error(`timed out after 3000 ms waiting for a freed socket slot: ${outcome}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    }, 'a freed socket slot: a new socket of alice acknowledged', 3000);
   });
 });
 
@@ -392,7 +382,7 @@ describe('slow consumer', () => {
       );
 
       const events = await feed.waitForCount(MESSAGES, 60_000);
-      expect(events.map((event) => event.seq)).toEqual(Array.from({ length: MESSAGES }, (_, i) => i + 1));
+      expect(events.map((event) => event.seq)).toEqual(range(1, MESSAGES));
       expect(feed.errors).toEqual([]);
 
       stalled.socket.resume();

@@ -3,6 +3,7 @@
 import './style.css';
 import { CreateRoomDocument, MeDocument, type RoomFieldsFragment } from '../../client/generated/graphql.ts';
 import { connect, describeError, mintDevToken, type Api } from './api.ts';
+import { roomRequest, userIdProblem } from './participants.ts';
 import { openRoom, type RoomView } from './room-view.ts';
 import { createRoomsList, type RoomsList } from './rooms-list.ts';
 
@@ -14,7 +15,7 @@ const ui = {
   signOut: byId<HTMLButtonElement>('sign-out'),
   signIn: byId<HTMLFormElement>('sign-in'),
   chat: byId('chat'),
-  openDirect: byId<HTMLFormElement>('open-direct'),
+  openRoom: byId<HTMLFormElement>('open-room'),
   rooms: byId<HTMLUListElement>('rooms'),
   room: byId('room'),
   status: byId('status'),
@@ -78,19 +79,23 @@ ui.signIn.addEventListener('submit', async (event) => {
   const field = (name: string) => String(form.get(name) ?? '').trim();
   try {
     if (!field('token') && !field('userId')) return void report('Enter a user id, or paste a token.');
+    const problem = field('token') ? undefined : userIdProblem(field('userId'));
+    if (problem) return void report(problem);
     await signIn(field('token') || (await mintDevToken(field('userId'), field('name'))));
   } catch (error) {
     report(error instanceof Error ? error.message : String(error));
   }
 });
 
-ui.openDirect.addEventListener('submit', async (event) => {
+ui.openRoom.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const input = ui.openDirect.elements.namedItem('userId') as HTMLInputElement;
-  if (!session || !input.value.trim()) return;
-  const result = await session.api.client.mutation(CreateRoomDocument, { participantIds: [input.value.trim()] }).toPromise();
+  if (!session) return;
+  const field = (name: string) => ui.openRoom.elements.namedItem(name) as HTMLInputElement;
+  const request = roomRequest(field('userIds').value, field('title').value, session.meId);
+  if ('error' in request) return void report(request.error);
+  const result = await session.api.client.mutation(CreateRoomDocument, request).toPromise();
   if (result.error || !result.data) return void report(describeError(result.error ?? new Error('no room')));
-  input.value = '';
+  ui.openRoom.reset();
   report('');
   openInView(result.data.createRoom.room);
   await session.rooms.refresh();

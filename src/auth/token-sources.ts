@@ -2,7 +2,7 @@
 // connectionParams.authorization / connectionParams.token, the `token` query parameter, the header.
 import type { IncomingMessage } from 'node:http';
 
-/** "Bearer <jwt>" or a bare jwt, as CONTRACT.md allows. */
+/** "Bearer <jwt>" or a bare jwt, as docs/contract/CONTRACT.md allows. */
 export function tokenFromAuthorization(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const token = value.replace(/^Bearer\s+/i, '').trim();

@@ -1,4 +1,4 @@
-// The per-user rate limits of the operations that store or publish (CONTRACT.md, Limits): each call
+// The per-user rate limits of the operations that store or publish (docs/contract/CONTRACT.md, Limits): each call
 // takes a token from the viewer's bucket for that operation, or is refused with RATE_LIMITED.
 import type { OperationContext } from '../context.ts';
 import { RateLimited } from '../errors.ts';

@@ -19,7 +19,6 @@ export interface TokenStore {
    * (at least one). Answers how many were granted; with none, when the next one is due.
    */
   lease(key: string, limit: RateLimit, want: number, giveBack: number): Promise<{ granted: number; retryAfterMs: number }>;
-  stop(): Promise<void>;
 }
 
 /** What this instance holds of one bucket. */
@@ -126,6 +125,8 @@ export function createLeasedRateLimiter(store: TokenStore, now: () => number = D
         await startRenewal(key, limit, nowMs);
       }
     },
-    stop: () => store.stop(),
+    async stop() {
+      leases.clear();
+    },
   };
 }

@@ -2,7 +2,7 @@
 // atomic script on Redis's clock, taken in leases (leased-limiter.ts). With Redis unreachable, the
 // instance falls back to counting in its own memory rather than refusing honest users or letting
 // floods through unchecked.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createLeasedRateLimiter, type TokenStore } from './leased-limiter.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -29,9 +29,7 @@ return {granted, retry}`;
 
 type LeaseCommand = (key: string, perSecond: number, burst: number, want: number, giveBack: number) => Promise<[number, number]>;
 
-function createRedisTokenStore(url: string, onError: (error: unknown) => void): TokenStore {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  redis.on('error', onError);
+function createRedisTokenStore(redis: Redis): TokenStore {
   // A defined command runs by its SHA (EVALSHA), so a lease does not ship the script every time.
   redis.defineCommand('leaseTokens', { numberOfKeys: 1, lua: LEASE });
   const leaseTokens = (redis as Redis & { leaseTokens: LeaseCommand }).leaseTokens.bind(redis);
@@ -40,14 +38,12 @@ function createRedisTokenStore(url: string, onError: (error: unknown) => void): 
       const [granted, retryAfterMs] = await leaseTokens(`chat:rate:${key}`, limit.perSecond, limit.burst, want, giveBack);
       return { granted, retryAfterMs };
     },
-    async stop() {
-      redis.disconnect();
-    },
   };
 }
 
-export function createRedisRateLimiter(url: string, fallback: RateLimiter, onError: (error: unknown) => void): RateLimiter {
-  const leased = createLeasedRateLimiter(createRedisTokenStore(url, onError));
+/** `redis` is redis/clients.ts's rate-limit connection, which it closes after this limiter stops. */
+export function createRedisRateLimiter(redis: Redis, fallback: RateLimiter, onError: (error: unknown) => void): RateLimiter {
+  const leased = createLeasedRateLimiter(createRedisTokenStore(redis));
   return {
     async take(name, subject, limit) {
       try {

@@ -7,7 +7,7 @@ import { toGraphQLError } from '../server/errors/graphql-errors.ts';
 
 /**
  * The refusal of one more operation on a socket that already runs `max`. BAD_USER_INPUT rather than
- * RATE_LIMITED: no wait makes a retry succeed (CONTRACT.md ties RATE_LIMITED to retryAfterMs), only
+ * RATE_LIMITED: no wait makes a retry succeed (docs/contract/CONTRACT.md ties RATE_LIMITED to retryAfterMs), only
  * completing another operation on the socket, or opening another socket, does.
  */
 export function operationsOverLimit(running: Readonly<Record<string, unknown>>, max: number): GraphQLError | undefined {

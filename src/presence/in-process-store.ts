@@ -26,9 +26,6 @@ export function createInProcessPresenceStore(): PresenceStore {
     async online(roomId) {
       return [...(counts.get(roomId)?.keys() ?? [])];
     },
-    async ready() {
-      return true;
-    },
     async stop() {
       counts.clear();
     },

@@ -1,4 +1,4 @@
-// Where presence is counted: how many room-scoped WebSocket subscriptions each user has open in each room.
+// Where presence is counted: how many room-scoped subscriptions (WebSocket or server-sent events) each user has open in each room.
 
 export interface PresenceStore {
   /** Counts one more open subscription; true when it is the user's first in the room (now ONLINE). */
@@ -7,7 +7,5 @@ export interface PresenceStore {
   leave(roomId: string, userId: string): Promise<boolean>;
   /** Ids of the users with at least one open subscription on the room. */
   online(roomId: string): Promise<string[]>;
-  /** Resolves true once connected (at once in memory), false after `timeoutMs`. */
-  ready(timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
 }

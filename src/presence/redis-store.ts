@@ -6,8 +6,7 @@
 //        chat:presence:instance:<id>      hash "<roomId> <userId>" -> open subscriptions on that instance
 //        chat:presence:heartbeats         sorted set instanceId -> last heartbeat (Redis clock, ms)
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { redisReady } from '../pubsub/redis-ready.ts';
+import type { Redis } from 'ioredis';
 import type { PresenceStore } from './presence-store.ts';
 
 const HEARTBEATS = 'chat:presence:heartbeats';
@@ -73,9 +72,8 @@ export interface RedisPresenceOptions {
   onError: (error: unknown) => void;
 }
 
-export function createRedisPresenceStore(url: string, options: RedisPresenceOptions): PresenceStore {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  redis.on('error', options.onError);
+/** `redis` is redis/clients.ts's presence connection, which it closes after this store stops. */
+export function createRedisPresenceStore(redis: Redis, options: RedisPresenceOptions): PresenceStore {
   const instanceId = randomUUID();
   const field = (roomId: string, userId: string) => `${roomId} ${userId}`;
 
@@ -109,7 +107,6 @@ export function createRedisPresenceStore(url: string, options: RedisPresenceOpti
       const counts = await redis.hgetall(roomKey(roomId));
       return Object.keys(counts).filter((userId) => Number(counts[userId]) > 0);
     },
-    ready: (timeoutMs) => redisReady([redis], timeoutMs),
     async stop() {
       clearInterval(heartbeat);
       // Whatever this instance still counts (its sockets normally left already) is released now.
@@ -118,7 +115,6 @@ export function createRedisPresenceStore(url: string, options: RedisPresenceOpti
       } catch (error) {
         options.onError(error);
       }
-      redis.disconnect();
     },
   };
 }

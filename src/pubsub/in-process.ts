@@ -24,14 +24,5 @@ export function createInProcessPubSub(onListenerError: (error: unknown) => void)
         if (set.size === 0 && listeners.get(topic.channel) === set) listeners.delete(topic.channel);
       };
     },
-    async ready() {
-      return true;
-    },
-    async healthy() {
-      return true;
-    },
-    async stop() {
-      listeners.clear();
-    },
   };
 }

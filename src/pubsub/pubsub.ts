@@ -14,9 +14,4 @@ export interface PubSub {
   publish<T>(topic: Topic<T>, payload: T): Promise<void>;
   /** Calls the listener for each payload published after the returned promise resolves. */
   subscribe<T>(topic: Topic<T>, listener: (payload: T) => void): Promise<Unsubscribe>;
-  /** Resolves true once connected (at once in-process), false after `timeoutMs`. */
-  ready(timeoutMs: number): Promise<boolean>;
-  /** True when events reach other instances now (always true in-process). */
-  healthy(): Promise<boolean>;
-  stop(): Promise<void>;
 }

@@ -31,7 +31,7 @@ export async function messageFeed(ctx: OperationContext, args: { roomId?: string
   const room = await roomOfViewer(ctx, args.roomId);
   return eventStream<MessagePayload>(ctx, 'messageAdded', async (scope) => {
     // An afterSeq past the latest seq resumes from the latest message: the next one is new to this
-    // client and must reach it (CONTRACT.md), though its seq is not above afterSeq.
+    // client and must reach it (docs/contract/CONTRACT.md), though its seq is not above afterSeq.
     const start = (position: FeedPosition) => (afterSeq === undefined ? position.lastEventSeq : position.eventSeqOfSeq);
     await followOneRoom(ctx, scope, { roomId: room.id, start, replay: afterSeq !== undefined, afterSeq }, newMessageOf(ctx, scope.push));
     scope.defer(await trackPresence(ctx, room.id));

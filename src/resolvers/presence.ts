@@ -1,5 +1,6 @@
-// Presence: a member is online in a room while one of their room-scoped WebSocket subscriptions is
-// open there. Transitions (first opened, last closed) are announced on the room's presence topic.
+// Presence: a member is online in a room while one of their room-scoped subscriptions is open there,
+// on the WebSocket or over server-sent events (GraphiQL's, curl's). Transitions (first opened, last
+// closed) are announced on the room's presence topic.
 import type { OperationContext } from '../context.ts';
 import { topics, type PresencePayload, type PresenceStatus } from '../pubsub/topics.ts';
 import type { UserRecord } from '../db/users-store.ts';
@@ -8,9 +9,8 @@ import { eventStream } from './event-stream.ts';
 import { endWithMembership } from './room-log-follower.ts';
 import { roomOfViewer } from './rooms.ts';
 
-/** Counts the viewer present in the room until the returned cleanup runs (WebSocket only). */
+/** Counts the viewer present in the room until the returned cleanup runs. */
 export async function trackPresence(ctx: OperationContext, roomId: string): Promise<Cleanup> {
-  if (ctx.transport !== 'ws') return () => undefined;
   const { presence } = ctx.services;
   if (await presence.enter(roomId, ctx.viewer.id)) await announce(ctx, roomId, 'ONLINE');
   return async () => {

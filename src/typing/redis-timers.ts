@@ -2,15 +2,14 @@
 // (room, user) key; the instance whose timer fires announces `false` only if its token is still the
 // one stored (compare-and-delete), so a renewal or a `false` sent through another instance wins.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { TypingTimers } from './typing-timers.ts';
 
 const COMPARE_AND_DELETE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 const redisKey = (key: string) => `chat:typing:${key}`;
 
-export function createRedisTypingTimers(url: string, timeoutMs: number, onError: (error: unknown) => void): TypingTimers {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  redis.on('error', onError);
+/** `redis` is redis/clients.ts's typing connection, which it closes after these timers stop. */
+export function createRedisTypingTimers(redis: Redis, timeoutMs: number, onError: (error: unknown) => void): TypingTimers {
   const timers = new Map<string, NodeJS.Timeout>();
   return {
     async start(key, onExpire) {
@@ -34,7 +33,6 @@ export function createRedisTypingTimers(url: string, timeoutMs: number, onError:
     stop() {
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
-      redis.disconnect();
     },
   };
 }

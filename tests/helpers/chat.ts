@@ -1,6 +1,7 @@
 // Chat steps that many tests share: create rooms, send messages, wait until a feed is live.
 import { expectData } from './http.ts';
 import type { TestUser } from './tokens.ts';
+import { until } from './waits.ts';
 
 /** Anything that serves the GraphQL endpoint: an in-process test server or an instance process. */
 export interface Endpoint {
@@ -40,12 +41,7 @@ export async function onlineMemberIds(server: Endpoint, user: TestUser, roomId: 
  * presence only once it is fully set up, so this is when it is sure to receive what is sent next.
  */
 export async function waitUntilOnline(server: Endpoint, asUser: TestUser, roomId: string, userId: string, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if ((await onlineMemberIds(server, asUser, roomId)).includes(userId)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${userId} to be online in ${roomId}`);
+  await until(async () => (await onlineMemberIds(server, asUser, roomId)).includes(userId), `${userId} to be online in ${roomId}`, timeoutMs);
 }
 
 /**
@@ -79,6 +75,8 @@ export function subscriptionRefusal(
         },
         error: (error) => {
           if (Array.isArray(error)) for (const item of error) codes.push(item?.extensions?.code);
+          // A socket refused for its token closes with 4401: the WebSocket's UNAUTHENTICATED.
+          else if ((error as { code?: number })?.code === 4401) codes.push('UNAUTHENTICATED');
           else codes.push(`not a GraphQL error: ${String(error)}`);
           end();
         },

@@ -17,7 +17,7 @@ export interface Feed<T> {
 export function feed<T>(): Feed<T> {
   const waiters = new Set<() => void>();
   const notify = () => [...waiters].forEach((check) => check());
-  const until = <R>(check: () => R | undefined, what: string, timeoutMs: number) =>
+  const whenSeen = <R>(check: () => R | undefined, what: string, timeoutMs: number) =>
     new Promise<R>((resolve, reject) => {
       const attempt = () => {
         const value = check();
@@ -41,10 +41,10 @@ export function feed<T>(): Feed<T> {
     push: (event) => void (self.events.push(event), notify()),
     fail: (error) => void (self.errors.push(error), notify()),
     end: () => void ((self.ended = true), notify()),
-    waitFor: (predicate, what, timeoutMs = 10_000) => until(() => self.events.find(predicate), what, timeoutMs),
+    waitFor: (predicate, what, timeoutMs = 10_000) => whenSeen(() => self.events.find(predicate), what, timeoutMs),
     waitForCount: (count, what, timeoutMs = 10_000) =>
-      until(() => (self.events.length >= count ? self.events.slice(0, count) : undefined), what, timeoutMs),
-    waitForError: (what, timeoutMs = 10_000) => until(() => self.errors[0], what, timeoutMs),
+      whenSeen(() => (self.events.length >= count ? self.events.slice(0, count) : undefined), what, timeoutMs),
+    waitForError: (what, timeoutMs = 10_000) => whenSeen(() => self.errors[0], what, timeoutMs),
   };
   return self;
 }

@@ -1,7 +1,8 @@
 // The two frontend set-ups the README teaches, written as a browser app writes them: Apollo Client 4
 // and urql 6, queries and mutations over HTTP, subscriptions over graphql-ws, on the typed documents
 // of client/generated. The code is a browser's: Node 24 has the same WebSocket (graphql-ws takes the
-// global one), so nothing here is Node's own.
+// global one), so nothing here is Node's own. What the tests add: each socket and app is registered
+// with disposal.ts, which stops it after the test that opened it.
 import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache, type ApolloCache, type ObservableQuery } from '@apollo/client';
 import { SetContextLink } from '@apollo/client/link/context';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
@@ -18,6 +19,10 @@ import {
   type MessagesQueryVariables,
 } from '../../client/generated/graphql.ts';
 import { withReceipt, type ReadReceipt } from '../../client/read-state.ts';
+import { disposeLater } from './disposal.ts';
+
+// The tests' waits, first written here: still importable from here.
+export { until as eventually, range } from './waits.ts';
 
 export interface Endpoints {
   readonly httpUrl: string;
@@ -35,11 +40,13 @@ export type TokenSource = () => string;
  * and again after a drop.
  */
 export function chatSocket(wsUrl: string, getToken: TokenSource): WsClient {
-  return createClient({
+  const socket = createClient({
     url: wsUrl,
     connectionParams: () => ({ authorization: `Bearer ${getToken()}` }),
     retryAttempts: 0,
   });
+  disposeLater('a graphql-ws client', () => socket.dispose());
+  return socket;
 }
 
 // --- Apollo Client 4 -------------------------------------------------------------------------------
@@ -84,10 +91,10 @@ export function apolloChat({ httpUrl, wsUrl }: Endpoints, getToken: TokenSource)
   return {
     client,
     socket,
-    async stop() {
+    stop: disposeLater('an Apollo client', async () => {
       client.stop();
       await socket.dispose();
-    },
+    }),
   };
 }
 
@@ -199,13 +206,7 @@ export function urqlChat({ httpUrl, wsUrl }: Endpoints, getToken: TokenSource): 
       }),
     ],
   });
-  return {
-    client,
-    socket,
-    async stop() {
-      await socket.dispose();
-    },
-  };
+  return { client, socket, stop: disposeLater('a urql client', () => socket.dispose()) };
 }
 
 /** urql keeps no normalised cache: the app holds each room's messages, one per seq, in seq order. */
@@ -249,16 +250,3 @@ export function keepLiveUrql(
     current?.unsubscribe();
   };
 }
-
-/** Polls `check` until it answers something other than undefined; fails after `timeoutMs` naming `what`. */
-export async function eventually<R>(check: () => Promise<R | undefined> | R | undefined, what: string, timeoutMs = 10_000): Promise<R> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-export const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);

@@ -1,10 +1,12 @@
 // A real load balancer (HAProxy, from Debian's package) on loopback in front of instance processes,
 // routing HTTP and WebSocket upgrades round-robin, as an operator's would.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { disposeLater } from './disposal.ts';
 import { freePort } from './free-port.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from './waits.ts';
 
 export const haproxyAvailable = spawnSync('haproxy', ['-v'], { stdio: 'ignore' }).status === 0;
 
@@ -38,19 +40,11 @@ export async function startHaproxy(backendPorts: number[]): Promise<LoadBalancer
   await writeFile(file, config);
   const child = spawn('haproxy', ['-db', '-f', file], { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error('haproxy did not route /health within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    httpUrl: `http://127.0.0.1:${port}/graphql`,
-    wsUrl: `ws://127.0.0.1:${port}/graphql`,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const stop = disposeLater('HAProxy', async () => {
+    child.kill('SIGTERM');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  });
+  await until(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false), 'haproxy to route /health');
+  return { httpUrl: `http://127.0.0.1:${port}/graphql`, wsUrl: `ws://127.0.0.1:${port}/graphql`, stop };
 }

@@ -1,7 +1,9 @@
 // Starts the service as a separate OS process (node src/main.ts), as an operator runs it, and
-// learns its port from the start-up banner. Used where a test is about several instances.
+// learns its port from the start-up banner. Used where a test is about several instances. Killed
+// after the test (or file) that started it, if it is still running.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { disposeOpened, disposeLater } from './disposal.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const nodeBinary = process.execPath;
@@ -17,7 +19,7 @@ export interface InstanceProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-const running = new Set<InstanceProcess>();
+const INSTANCE = 'an instance process';
 
 export async function startInstance(env: Record<string, string>, timeoutMs = 30_000): Promise<InstanceProcess> {
   const child = spawn(nodeBinary, ['src/main.ts'], {
@@ -31,6 +33,11 @@ export async function startInstance(env: Record<string, string>, timeoutMs = 30_
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  // Registered before the wait for the banner: an instance that never listens is killed too.
+  disposeLater(INSTANCE, () => {
+    child.kill('SIGKILL');
+    return exited;
+  });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`instance did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const check = () => {
@@ -55,17 +62,8 @@ export async function startInstance(env: Record<string, string>, timeoutMs = 30_
     exited,
     kill: (signal = 'SIGTERM') => void child.kill(signal),
   };
-  running.add(instance);
-  void exited.then(() => running.delete(instance));
   return instance;
 }
 
-/** Kills every instance this file started that is still running; call from afterAll. */
-export async function stopAllInstances(): Promise<void> {
-  await Promise.all(
-    [...running].map((instance) => {
-      instance.kill('SIGKILL');
-      return instance.exited;
-    }),
-  );
-}
+/** Kills every instance still running (disposal.ts does it after the file anyway). */
+export const stopAllInstances = (): Promise<void> => disposeOpened({ kind: INSTANCE });

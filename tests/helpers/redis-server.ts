@@ -1,8 +1,10 @@
 // A Redis server of the test's own, on a free loopback port, that the test can stop and start again
-// (the machine's shared Redis is never touched).
+// (the machine's shared Redis is never touched). Stopped after the test or file that started it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { disposeLater } from './disposal.ts';
 import { freePort } from './free-port.ts';
 import { Redis } from 'ioredis';
+import { until } from './waits.ts';
 
 export interface OwnRedis {
   readonly url: string;
@@ -20,16 +22,13 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
         stdio: 'ignore',
       });
-      const deadline = Date.now() + 10_000;
-      for (;;) {
+      await until(async () => {
         const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
         probe.on('error', () => undefined);
         const ready = await probe.connect().then(() => probe.ping(), () => undefined).catch(() => undefined);
         probe.disconnect();
-        if (ready === 'PONG') return;
-        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 10 s`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+        return ready === 'PONG';
+      }, `redis-server on port ${port} to answer`);
     },
     async stop() {
       const running = child;
@@ -40,6 +39,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       await exited;
     },
   };
+  // Not the disposal itself: a test may stop it and start it again.
+  disposeLater('a Redis server', () => own.stop());
   await own.start();
   return own;
 }

@@ -1,18 +1,19 @@
 // Starts the real app on an ephemeral loopback port, on the database and pub-sub the environment
-// names, and registers its disposal. Several may run in one test file.
+// names, and registers its disposal (disposal.ts). Several may run in one test file.
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, type RunningApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
+import { disposeOpened, disposeLater } from './disposal.ts';
 import { databaseUrl, redisUrl } from './env.ts';
+
+const SERVER = 'a test server';
 
 export interface TestServer extends RunningApp {
   readonly httpUrl: string;
   readonly wsUrl: string;
 }
-
-const running = new Set<TestServer>();
 
 /** Environment overrides go through the same config parser as production. */
 export async function startServer(env: Record<string, string | undefined> = {}): Promise<TestServer> {
@@ -31,18 +32,15 @@ export async function startServer(env: Record<string, string | undefined> = {}):
     ...env,
   });
   const app = await startApp(config);
-  const server: TestServer = {
+  return {
     ...app,
     httpUrl: `${app.url}/graphql`,
     wsUrl: `${app.url.replace('http', 'ws')}/graphql`,
-    async stop() {
-      running.delete(server);
+    stop: disposeLater(SERVER, async () => {
       await app.stop();
       if (pgliteDir) await rm(pgliteDir, { recursive: true, force: true });
-    },
+    }),
   };
-  running.add(server);
-  return server;
 }
 
 /** An empty PGlite directory of its own: a copy of the run's initialised template when there is one. */
@@ -53,7 +51,5 @@ async function freshPgliteDir(): Promise<string> {
   return dir;
 }
 
-/** Stops every server the file started; call from afterAll. */
-export async function stopAllServers(): Promise<void> {
-  await Promise.all([...running].map((server) => server.stop()));
-}
+/** Stops every server still running (disposal.ts does it after the file anyway). */
+export const stopAllServers = (): Promise<void> => disposeOpened({ kind: SERVER });

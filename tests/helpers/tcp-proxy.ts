@@ -2,6 +2,7 @@
 // PostgreSQL or Redis: `cut()` drops every open connection and refuses new ones until `restore()`.
 import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { disposeLater } from './disposal.ts';
 
 export interface TcpProxy {
   readonly port: number;
@@ -38,10 +39,13 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     restore() {
       isCut = false;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: disposeLater(
+      'a TCP proxy',
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of open) socket.destroy();
+          server.close(() => resolve());
+        }),
+    ),
   };
 }

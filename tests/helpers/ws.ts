@@ -1,12 +1,18 @@
 // GraphQL over WebSocket with the real graphql-ws client, and a collector for subscription events
-// whose every wait has an expiry that says what was awaited.
+// whose every wait has an expiry that says what was awaited. Clients, subscriptions and raw sockets
+// are disposed after the test that opened them (disposal.ts).
 import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
+import { disposeLater } from './disposal.ts';
 import { feed } from './feed.ts';
+import { withTimeout } from './waits.ts';
+
+// First written here: still importable from here.
+export { withTimeout };
 
 export function wsClient(url: string, options: Partial<ClientOptions> & { token?: string } = {}): Client {
   const { token, ...rest } = options;
-  return createClient({
+  const client = createClient({
     url,
     webSocketImpl: WebSocket,
     retryAttempts: 0,
@@ -14,6 +20,8 @@ export function wsClient(url: string, options: Partial<ClientOptions> & { token?
     connectionParams: token ? { authorization: `Bearer ${token}` } : undefined,
     ...rest,
   });
+  disposeLater('a graphql-ws client', () => client.dispose());
+  return client;
 }
 
 export interface Collector<T> {
@@ -35,7 +43,7 @@ export function collect<T = any>(
   field?: string,
 ): Collector<T> {
   const received = feed<T>();
-  const dispose = client.subscribe<Record<string, T>>(
+  const unsubscribe = client.subscribe<Record<string, T>>(
     { query, variables },
     {
       next: (result) => {
@@ -53,13 +61,14 @@ export function collect<T = any>(
     waitForCount: (count, timeoutMs = 5000) => received.waitForCount(count, `${count} events`, timeoutMs),
     waitFor: (predicate, what, timeoutMs = 5000) => received.waitFor(predicate, what, timeoutMs),
     waitForError: (timeoutMs = 5000) => received.waitForError('an error', timeoutMs),
-    dispose,
+    dispose: disposeLater('a subscription', unsubscribe),
   };
 }
 
 /** Opens a raw socket (no graphql-ws client) for protocol-level tests; resolves when open. */
 export function rawSocket(url: string, protocols: string | string[] = 'graphql-transport-ws', headers?: Record<string, string>) {
   const socket = new WebSocket(url, protocols, { headers });
+  disposeLater('a raw WebSocket', () => socket.terminate());
   const messages: unknown[] = [];
   socket.on('message', (data) => messages.push(JSON.parse(String(data))));
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
@@ -70,14 +79,6 @@ export function rawSocket(url: string, protocols: string | string[] = 'graphql-t
     socket.once('error', reject);
   });
   return { socket, messages, closed, opened };
-}
-
-/** Resolves with the close code and reason when the socket closes, or rejects after `timeoutMs`. */
-export function withTimeout<T>(promise: Promise<T>, what: string, timeoutMs = 5000): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs).unref()),
-  ]);
 }
 
 export type RawSocket = ReturnType<typeof rawSocket>;

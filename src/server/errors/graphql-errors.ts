@@ -3,15 +3,10 @@
 // its message masked in production (but saying so when the database cannot be reached).
 import { GraphQLError } from 'graphql';
 import { isDatabaseUnavailable } from '../../db/connection-errors.ts';
-import { DomainError, type ErrorCode } from '../../errors.ts';
+import { DomainError, isErrorCode, type ErrorCode } from '../../errors.ts';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
 
-/** The codes CONTRACT.md allows; Yoga's own (BAD_REQUEST ...) name a client's fault: BAD_USER_INPUT. */
-const CONTRACT_CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
-  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'RATE_LIMITED', 'INTERNAL_SERVER_ERROR',
-]);
-const isContractCode = (code: unknown): code is ErrorCode => CONTRACT_CODES.has(code);
 
 export function toGraphQLError(error: DomainError, source?: GraphQLError): GraphQLError {
   const status = HTTP_STATUS[error.code];
@@ -36,12 +31,29 @@ export function originalOf(error: unknown): unknown {
   return current;
 }
 
+/**
+ * The code a client is answered with for `error`, before masking: a domain error's own; for GraphQL's
+ * and Yoga's refusals, the first contract code on the outer or inner error, else BAD_USER_INPUT (Yoga's
+ * own codes, BAD_REQUEST ..., name a client's fault); for anything else INTERNAL_SERVER_ERROR.
+ */
+export function answeredCode(error: unknown): ErrorCode {
+  const original = originalOf(error);
+  if (original instanceof DomainError) return original.code;
+  if (original instanceof GraphQLError) {
+    const outer = error instanceof GraphQLError ? error : original;
+    return [outer, original].map((each) => each.extensions.code).find(isErrorCode) ?? 'BAD_USER_INPUT';
+  }
+  return 'INTERNAL_SERVER_ERROR';
+}
+
 export function isUnexpected(error: unknown): boolean {
   const original = originalOf(error);
   return !(original instanceof DomainError) && !(original instanceof GraphQLError);
 }
 
-export function createMaskError(production: boolean) {
+export type MaskError = (error: unknown, message: string) => Error;
+
+export function createMaskError(production: boolean): MaskError {
   return (error: unknown, message: string): Error => {
     const original = originalOf(error);
     const source = error instanceof GraphQLError ? error : undefined;
@@ -50,7 +62,7 @@ export function createMaskError(production: boolean) {
       // GraphQL's and Yoga's own refusals. The outermost error is the one to answer: it names the
       // variable at fault and carries the HTTP status (400) of a request refused before it ran.
       const outer = source ?? original;
-      const code = [outer, original].map((each) => each.extensions.code).find(isContractCode) ?? 'BAD_USER_INPUT';
+      const code = answeredCode(error);
       if (outer.extensions.code === code) return outer;
       return new GraphQLError(outer.message, {
         nodes: outer.nodes,

@@ -1,6 +1,7 @@
 // Builds the per-operation context, on HTTP from the Authorization header, on WebSocket from the
 // identity the socket proved at connection_init.
 import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
 import type { Authenticate } from '../../auth/authenticator.ts';
 import type { Identity } from '../../auth/identity.ts';
 import { tokenFromAuthorization } from '../../auth/token-sources.ts';
@@ -9,6 +10,7 @@ import { DomainError } from '../../errors.ts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Loaders } from '../../resolvers/loaders.ts';
 import { toGraphQLError } from '../errors/graphql-errors.ts';
+import { asksOnlyAboutSchema, SCHEMA_READER } from './schema-only.ts';
 
 /** What graphql-ws passes in for operations on a socket. */
 export interface SocketSession {
@@ -17,23 +19,24 @@ export interface SocketSession {
   id: string;
 }
 
-/** HTTP operations come with their request; WebSocket operations with their socket's session. */
+/** HTTP operations come with their request and parameters; WebSocket operations with their socket's session. */
 export interface InitialContext {
   request?: Request;
+  params?: { query?: unknown; operationName?: unknown };
   socketSession?: SocketSession;
 }
 
-export function createContextFactory(services: Services, authenticate: Authenticate) {
+/** `schemaWithoutToken`: outside production, operations about the schema alone need no token (schema-only.ts). */
+export function createContextFactory(services: Services, authenticate: Authenticate, options: { schemaWithoutToken: boolean }) {
   return async (initial: InitialContext): Promise<OperationContext> => {
-    const viewer = initial.socketSession?.viewer ?? (await httpViewer(initial.request, authenticate));
-    let requestId = initial.request?.headers.get('x-request-id')?.slice(0, 100) || undefined;
+    const viewer = initial.socketSession?.viewer ?? (await httpViewer(initial, authenticate, options.schemaWithoutToken));
+    let requestId = requestIdOf(initial.request);
     let em: EntityManager | undefined;
     const operationEm = () => (em ??= services.entityManager());
     return {
       viewer,
       em: operationEm,
       services,
-      transport: initial.socketSession ? 'ws' : 'http',
       loaders: new Loaders(operationEm, viewer.id),
       // Made when first read, when an error is logged: a random id for every operation was the
       // largest share of what sends left for full collections (README, Performance).
@@ -44,10 +47,22 @@ export function createContextFactory(services: Services, authenticate: Authentic
   };
 }
 
-async function httpViewer(request: Request | undefined, authenticate: Authenticate): Promise<Identity> {
+/** The id the client gave its request (`x-request-id`), if any: what the logs of its operation carry. */
+export function requestIdOf(request: Request | undefined): string | undefined {
+  return request?.headers.get('x-request-id')?.slice(0, 100) || undefined;
+}
+
+async function httpViewer(initial: InitialContext, authenticate: Authenticate, schemaWithoutToken: boolean): Promise<Identity> {
   try {
-    return await authenticate(tokenFromAuthorization(request?.headers.get('authorization') ?? undefined));
+    return await authenticate(tokenFromAuthorization(initial.request?.headers.get('authorization') ?? undefined));
   } catch (error) {
-    throw error instanceof DomainError ? toGraphQLError(error) : error;
+    if (!(error instanceof DomainError)) {
+      // The database away while the user is looked up: a GraphQL error that keeps its cause, so that
+      // the error handler logs the cause itself (envelop would wrap anything else in a new Error).
+      throw new GraphQLError('Unexpected error.', { originalError: error as Error });
+    }
+    // Looked at only once the token failed: a valid request costs no second parse.
+    if (schemaWithoutToken && asksOnlyAboutSchema(initial.params)) return SCHEMA_READER;
+    throw toGraphQLError(error);
   }
 }

@@ -4,7 +4,7 @@
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { OperationContext } from '../../context.ts';
 import type { CompiledOperations } from '../graphql/compiled-operations.ts';
-import type { FinishErrors } from './ws-shared-results.ts';
+import type { FinishErrors } from '../errors/error-reporting.ts';
 
 export type SocketExecute = (args: ExecutionArgs) => Promise<ExecutionResult>;
 

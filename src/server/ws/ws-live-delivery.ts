@@ -11,7 +11,8 @@ import { createSourceEventStream, GraphQLError, type ExecutionArgs, type Executi
 import { DomainError } from '../../errors.ts';
 import { LiveStream } from '../../resolvers/live-stream.ts';
 import type { CompiledOperations } from '../graphql/compiled-operations.ts';
-import { SharedResults, type FinishErrors, type SerialisedPayload } from './ws-shared-results.ts';
+import type { FinishErrors } from '../errors/error-reporting.ts';
+import { SharedResults, type SerialisedPayload } from './ws-shared-results.ts';
 
 /** Where one WebSocket operation's frames go: graphql-ws's operation id, and its socket's send. */
 export interface SocketDelivery {

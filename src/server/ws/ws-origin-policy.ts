@@ -1,4 +1,4 @@
-// Which browser pages may open a WebSocket to this service (CONTRACT.md, Limits): a defence against
+// Which browser pages may open a WebSocket to this service (docs/contract/CONTRACT.md, Limits): a defence against
 // cross-site WebSocket hijacking, where a page of another site opens a socket in its visitor's name.
 // Browsers always send Origin on a WebSocket upgrade and a page cannot forge it; other clients may
 // leave it out, and are then judged by their token alone.

@@ -23,7 +23,8 @@ import { DomainError } from '../../errors.ts';
 import { CompiledOperations } from '../graphql/compiled-operations.ts';
 import type { InitialContext, SocketSession } from '../graphql/context-factory.ts';
 import { LiveDelivery, type SocketDelivery } from './ws-live-delivery.ts';
-import type { FinishErrors } from './ws-shared-results.ts';
+import type { FinishErrors } from '../errors/error-reporting.ts';
+import type { MaskError } from '../errors/graphql-errors.ts';
 import { createSocketExecute, type SocketExecute } from './ws-execution.ts';
 import { operationsOverLimit, SocketsPerUser } from '../../limits/socket-limits.ts';
 import { createUpgradeGate, refuseUpgrade } from './ws-upgrade-gate.ts';
@@ -52,7 +53,7 @@ export function attachGraphqlWebSocket(options: {
   context: (initial: InitialContext) => Promise<OperationContext>;
   authenticate: Authenticate;
   logger: Logger;
-  maskError: (error: unknown, message: string) => Error;
+  maskError: MaskError;
   limits: Limits;
   rateLimiter: RateLimiter;
   /** For the errors of live subscriptions, which do not pass through Yoga's plugins. */

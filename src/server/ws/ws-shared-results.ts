@@ -1,11 +1,11 @@
 // One execution per event and per operation shape, shared by every subscriber with that shape.
 //
 // A subscription's result for an event depends on its document, the variables its selection reads,
-// and the event, never on who subscribed: no type a subscription reaches (Message, User, TypingEvent, ReadReceipt,
-// PresenceEvent) has a field that reads the viewer (tests/shared-results.test.ts keeps it so). So a
-// room's thousand sockets subscribed with the same operation share one execution and one serialised
-// payload per event, instead of running GraphQL and JSON.stringify a thousand times. That one
-// execution runs compiled (compiled-operations.ts).
+// and the event, never on who subscribed: no type a subscription reaches (Message, User, TypingEvent,
+// ReadReceipt, PresenceEvent) has a field that reads the viewer (tests/live-delivery.test.ts keeps
+// it so). So a room's thousand sockets subscribed with the same operation share one execution and
+// one serialised payload per event, instead of running GraphQL and JSON.stringify a thousand times.
+// That one execution runs compiled (compiled-operations.ts).
 import {
   getOperationAST,
   GraphQLError,
@@ -18,16 +18,11 @@ import {
   type FragmentDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import type { FinishErrors } from '../errors/error-reporting.ts';
 import type { CompiledOperations } from '../graphql/compiled-operations.ts';
 
 /** A `next` message's payload as UTF-8 JSON: at once, or when the event's fields have resolved. */
 export type SerialisedPayload = Buffer | Promise<Buffer>;
-
-/**
- * What becomes of errors answered outside Yoga's pipeline before clients see them (masking, logging,
- * counting); `origin` names the phase and operation in the log.
- */
-export type FinishErrors = (errors: readonly GraphQLError[], origin?: { phase: string; requestId?: string }) => readonly GraphQLError[];
 
 export class SharedResults {
   readonly #finishErrors: FinishErrors;

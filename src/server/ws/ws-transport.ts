@@ -94,7 +94,7 @@ export function serveGraphqlWs(
           socket.on('message', (data, isBinary) => {
             // After a slow consumer is given up, what it still sends must start nothing new.
             if (ended) return;
-            // CONTRACT.md: a binary frame is not a valid message (graphql-ws would read it as text).
+            // docs/contract/CONTRACT.md: a binary frame is not a valid message (graphql-ws would read it as text).
             if (isBinary) return socket.close(WsCloseCode.BadRequest, 'Binary frames are not accepted');
             handle(String(data)).catch((error: unknown) => {
               logger.error({ err: error }, 'a socket message could not be handled');
