@@ -366,9 +366,11 @@ it(`ends or keeps every hostile subscription without an internal error (${RUNS.s
     fc.record({ roomId: roomId() }).map((variables) => ({ what: 'typing', query: 'subscription($roomId: ID!) { typing(roomId: $roomId) { userId isTyping } }', variables })),
     fc.record({ roomId: roomId() }).map((variables) => ({ what: 'presence', query: 'subscription($roomId: ID!) { presence(roomId: $roomId) { userId status } }', variables })),
   );
-  // A subscription either ends (refused, with errors) or is accepted and stays open. An accepted one
-  // in a room counts alice present once it is set up, which bob's presence feeds show; one without a
-  // room shows by delivering bob's probe messages. Either is awaited before its answers are judged.
+  // A subscription either ends (refused, with errors) or is accepted and stays open. An accepted
+  // messageAdded, typing or presence in a room counts alice present once it is set up, which bob's
+  // presence feeds show; messageAdded without a room and roomEvents (which count no presence) show by
+  // delivering bob's probe messages, sent to their room (the direct room when they name none).
+  // Either is awaited before its answers are judged.
   const watches = [rooms.group, rooms.direct].map((roomId) =>
     collect<{ userId: string; status: string }>(bobSocket, 'subscription($roomId: ID!) { presence(roomId: $roomId) { userId status } }', { roomId }),
   );
@@ -395,12 +397,13 @@ it(`ends or keeps every hostile subscription without an internal error (${RUNS.s
           complete: () => void (ended = true),
         },
       );
-      const withoutRoom = op.what === 'messageAdded' && op.variables.roomId == null;
+      const probed = op.what === 'roomEvents' || (op.what === 'messageAdded' && op.variables.roomId == null);
+      const probeRoom = String(op.variables.roomId).toLowerCase() === rooms.group.toLowerCase() ? rooms.group : rooms.direct;
       const counted = () => alicePresence('ONLINE') > onlineBefore;
       const delivered = () => answers.some((answer) => answer.data);
       await repeatUntil(
-        async () => void (withoutRoom && (await sendMessage(server, bob, rooms.direct, `probe ${++probes}`))),
-        () => ended || counted() || (withoutRoom && delivered()),
+        async () => void (probed && (await sendMessage(server, bob, probeRoom, `probe ${++probes}`))),
+        () => ended || counted() || (probed && delivered()),
         `${op.what} ${JSON.stringify(op.variables).slice(0, 200)} to end or to be live`,
         10_000,
       );
