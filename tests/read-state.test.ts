@@ -4,7 +4,7 @@ import pg from 'pg';
 import { storeTogether, type NewMessage } from '../src/db/messages-store.ts';
 import { createRoom, sendMessage, subscriptionRefusal } from './helpers/chat.ts';
 import { databaseUrl, describeWithPostgres, describeWithRedis, redisUrl } from './helpers/env.ts';
-import { errorCode, expectData } from './helpers/http.ts';
+import { errorCode, expectData, graphqlHttp } from './helpers/http.ts';
 import { markProbesUntilLive, markRead, positions, READ_RECEIPTS, readStateOf, type Receipt } from './helpers/read-state.ts';
 import { startInstance, type InstanceProcess } from './helpers/process.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
@@ -146,6 +146,22 @@ describe('read state and membership changes', () => {
     expect(await readStateOf(server, dave, roomId)).toMatchObject({ lastReadSeq: 3, unreadCount: 0 });
     await sendMessage(server, bob, roomId, 'after dave joined');
     expect(await readStateOf(server, dave, roomId)).toMatchObject({ lastReadSeq: 3, unreadCount: 1 });
+  });
+
+  it("answers a member's markReads racing their own sends and their removal with the room or FORBIDDEN, never a deadlock", async () => {
+    const SEND = 'mutation($roomId: ID!, $content: String!) { sendMessage(roomId: $roomId, content: $content) { seq } }';
+    const rooms = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(async () => (await createRoom(server, alice, [bob.id, carol.id])).room.id));
+    for (const roomId of rooms) await sendMany(carol, roomId, 4);
+    const answers = await Promise.all(
+      rooms.flatMap((roomId) => [
+        ...[1, 2, 3, 4].map((seq) => graphqlHttp(server.httpUrl, bob.token, MARK_READ, { roomId, seq })),
+        ...[1, 2].map((i) => graphqlHttp(server.httpUrl, bob.token, SEND, { roomId, content: `racing ${i}` })),
+        graphqlHttp(server.httpUrl, alice.token, REMOVE, { roomId, id: bob.id }),
+      ]),
+    );
+    const codes = answers.flatMap((answer) => answer.errors?.map((error) => error.extensions?.code) ?? []);
+    expect(codes.filter((code) => code !== 'FORBIDDEN')).toEqual([]);
+    for (const roomId of rooms) expect(await errorCode(server.httpUrl, bob.token, MARK_READ, { roomId, seq: 1 })).toBe('FORBIDDEN');
   });
 
   it("ends a removed member's readReceipts(roomId) with FORBIDDEN and stops the room's receipts on their subscription without roomId", async () => {

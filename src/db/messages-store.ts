@@ -29,6 +29,9 @@ export const messageColumns = (table = 'messages', reactions: 'read' | 'none' = 
  * (`sent` selects room id, sender id and that seq), in its transaction, and never back (a markRead
  * past it may have committed first). Every message of a member is then at or below their position,
  * which the unread count rests on (read-state-store.ts). No receipt: the message tells the room.
+ * It updates the sender's row after the room's is locked, but the statement share-locked that row
+ * before the room's: a removal waiting for the row waits for this send, and a markRead holding it
+ * waits for nothing, so the order member row, then room row, still holds.
  */
 const senderHasRead = (sent: string) => `update room_members m set last_read_seq = sent.seq
       from (${sent}) as sent (room_id, user_id, seq)

@@ -32,6 +32,9 @@ const unreadCount = (m: string, r: string) => `(${r}.last_seq - ${m}.last_read_s
  * `last_read_seq < target` test is evaluated again on the row a concurrent markRead just committed
  * (PostgreSQL re-checks an UPDATE's condition on the newest version of a row it waited for), so two
  * devices marking different seqs at once end at the larger, and a position never moves back.
+ * It locks the member's row only, never the room's (the room is read, not locked): it waits for no
+ * transaction that holds a room, so it cannot deadlock with a removal or a send, which take the
+ * member's row first and the room's after (membership-store.ts, messages-store.ts).
  * Answers the room, whether the user is a member, and the new position when it moved (else null).
  */
 const MARK_READ: PreparedStatement = {
