@@ -2,7 +2,13 @@
 // one messageAdded and one readReceipts subscription over all of the caller's rooms (without roomId
 // they count as presence in none of them).
 import type { Client } from '@urql/core';
-import { MessageAddedDocument, ReadReceiptsDocument, RoomsDocument, type RoomFieldsFragment } from '../../client/generated/graphql.ts';
+import {
+  MessageAddedDocument,
+  ReadReceiptsDocument,
+  RoomsDocument,
+  type MessageFieldsFragment,
+  type RoomFieldsFragment,
+} from '../../client/generated/graphql.ts';
 import { withMessage, withReceipt } from '../../client/read-state.ts';
 import { describeError } from './api.ts';
 
@@ -54,22 +60,41 @@ export function createRoomsList(
       }),
     );
 
+  /** A live message into the list, unless its room is not listed or already holds it; answers whether listed. */
+  const apply = (message: MessageFieldsFragment) => {
+    const room = rooms.find((candidate) => candidate.id === message.roomId);
+    if (!room) return false;
+    if ((room.lastMessage?.seq ?? 0) >= message.seq) return true;
+    rooms = [{ ...withMessage(room, message, meId), lastMessage: message }, ...rooms.filter((other) => other !== room)];
+    return true;
+  };
+
+  // Messages of a room not listed yet (someone just made it with us and wrote) each ask for the list;
+  // the answers may come in any order and may predate a later message, so an answer older than one
+  // shown is dropped, and such messages are applied again to each answer until one includes them.
+  let unlisted: MessageFieldsFragment[] = [];
+  let asked = 0;
+  let shown = 0;
   const refresh = async () => {
+    const refreshing = ++asked;
     const result = await client.query(RoomsDocument, { first: 50 }).toPromise();
+    if (refreshing < shown) return;
+    shown = refreshing;
     if (result.error || !result.data) return report(describeError(result.error ?? new Error('no rooms')));
     rooms = result.data.rooms.edges.map((edge) => edge.node);
+    const includes = (message: MessageFieldsFragment) =>
+      rooms.some((room) => room.id === message.roomId && (room.lastMessage?.seq ?? 0) >= message.seq);
+    unlisted = unlisted.filter((message) => !includes(message));
+    unlisted.forEach(apply);
     render();
   };
 
   const live = client.subscription(MessageAddedDocument, {}).subscribe((result) => {
     const message = result.data?.messageAdded;
     if (!message) return;
-    const room = rooms.find((candidate) => candidate.id === message.roomId);
-    // A room we do not list yet: someone just made it with us and wrote.
-    if (!room) return void refresh();
-    const updated = { ...withMessage(room, message, meId), lastMessage: message };
-    rooms = [updated, ...rooms.filter((other) => other !== room)];
-    render();
+    if (apply(message)) return render();
+    unlisted.push(message);
+    void refresh();
   });
 
   // Read on this or another device (the open room marks what it shows): the badge follows.
