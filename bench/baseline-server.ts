@@ -104,7 +104,7 @@ const store = createBatcher((messages: NewMessage[]) => storeMessages(run, messa
 
 async function send(roomId: string, userId: string, userName: string | null, frame: Frame): Promise<number> {
   const clientMessageId = frame.clientMessageId ?? null;
-  const result = await store({ roomId, senderId: userId, senderName: userName, content: String(frame.content), clientMessageId });
+  const result = await store({ roomId, senderId: userId, senderName: userName, content: String(frame.content), clientMessageId, replyToId: null });
   if (result.outcome === 'not-a-member') throw new Error(`not a member of ${roomId}`);
   if (result.outcome === 'stored') await publisher.publish(CHANNEL_PREFIX + roomId, JSON.stringify(result.message));
   return result.message.seq;

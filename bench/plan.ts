@@ -23,6 +23,7 @@ export function planFor(quick: boolean, idleSockets?: number): Plan {
         direct: { rooms: 10, overRate: 100, normalRate: 25 },
         group: { members: 20, overRate: 10, normalRate: 5 },
       },
+      roomList: { rooms: 100, perRoom: 200, unreadPerRoom: 100, seconds: 1.5, warmSeconds: 0.5, concurrency: 2 },
     };
   }
   return {
@@ -41,5 +42,6 @@ export function planFor(quick: boolean, idleSockets?: number): Plan {
       direct: { rooms: 100, overRate: 2 * OVERLOAD_SUSTAINED.direct, normalRate: OVERLOAD_SUSTAINED.direct / 2 },
       group: { members: 500, overRate: 2 * OVERLOAD_SUSTAINED.group, normalRate: OVERLOAD_SUSTAINED.group / 2 },
     },
+    roomList: { rooms: 100, perRoom: 10_000, unreadPerRoom: 5_000, seconds: 10, warmSeconds: 2, concurrency: 1 },
   };
 }

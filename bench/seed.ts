@@ -22,19 +22,28 @@ export async function seedRooms(pool: pg.Pool, schema: string, rooms: readonly R
   );
 }
 
-/** `perRoom` messages in each room, seq 1..perRoom, one second apart, with generate_series. */
+/**
+ * `perRoom` messages in each room, seq 1..perRoom, one second apart, with generate_series, and the
+ * room's log of them (eventSeq = seq: the seeded rooms' logs hold no membership events).
+ */
 export async function seedHistory(pool: pg.Pool, schema: string, rooms: readonly RoomSeed[], perRoom: number): Promise<void> {
   await pool.query(
-    `insert into ${schema}.messages (room_id, seq, sender_id, sender_name, content, created_at)
-     select r.id, s, r.sender, 'Bench ' || r.sender,
+    `insert into ${schema}.messages (room_id, seq, event_seq, sender_id, sender_name, content, created_at)
+     select r.id, s, s, r.sender, 'Bench ' || r.sender,
             'history message ' || s || ': ' || repeat('lorem ipsum ', 6),
             now() - (($2::int - s) * interval '1 second')
      from unnest($1::uuid[], $3::text[]) as r(id, sender)
      cross join generate_series(1, $2::int) as s`,
     [rooms.map((r) => r.id), perRoom, rooms.map((r) => r.members[1]!)],
   );
-  await pool.query(`update ${schema}.rooms set last_seq = $2 where id = any($1::uuid[])`, [rooms.map((r) => r.id), perRoom]);
+  await pool.query(
+    `insert into ${schema}.room_events (room_id, event_seq, kind, actor_id, at, message_id)
+     select room_id, event_seq, 'MessagePosted', sender_id, created_at, id from ${schema}.messages where room_id = any($1::uuid[])`,
+    [rooms.map((r) => r.id)],
+  );
+  await pool.query(`update ${schema}.rooms set last_seq = $2, last_event_seq = $2 where id = any($1::uuid[])`, [rooms.map((r) => r.id), perRoom]);
   await pool.query(`analyze ${schema}.messages`);
+  await pool.query(`analyze ${schema}.room_events`);
   await pool.query(`analyze ${schema}.rooms`);
 }
 

@@ -4,8 +4,8 @@
 export type SystemName = 'service' | 'baseline';
 export const SYSTEMS: readonly SystemName[] = ['service', 'baseline'];
 
-export type ScenarioName = 'direct' | 'group' | 'idle' | 'history' | 'overload';
-export const SCENARIOS: readonly ScenarioName[] = ['direct', 'group', 'idle', 'history', 'overload'];
+export type ScenarioName = 'direct' | 'group' | 'idle' | 'history' | 'overload' | 'room-list';
+export const SCENARIOS: readonly ScenarioName[] = ['direct', 'group', 'idle', 'history', 'overload', 'room-list'];
 
 /** Open-loop steps: each offered rate is held for `stepSeconds`, then deliveries may trail for `drainSeconds`. */
 export interface LadderPlan {
@@ -57,6 +57,18 @@ export interface OverloadPlan {
   group: OverloadPhases & { members: number };
 }
 
+export interface RoomListPlan {
+  /** The reader's rooms, half direct and half groups of five; all of them in each list. */
+  rooms: number;
+  perRoom: number;
+  /** Messages the reader has not read in each of half the rooms (the other half are read to the end). */
+  unreadPerRoom: number;
+  seconds: number;
+  warmSeconds: number;
+  /** Sockets asking for the list at once, each waiting for its answer before asking again (closed loop). */
+  concurrency: number;
+}
+
 export interface Plan {
   quick: boolean;
   /**
@@ -70,6 +82,7 @@ export interface Plan {
   idle: IdlePlan;
   history: HistoryPlan;
   overload: OverloadPlan;
+  roomList: RoomListPlan;
 }
 
 /** Everything one generator process needs; passed as JSON in argv. */
@@ -95,7 +108,7 @@ export interface RoomSeed {
   members: string[];
 }
 
-const SCENARIO_CODES: Record<ScenarioName, number> = { direct: 1, group: 2, idle: 3, history: 4, overload: 5 };
+const SCENARIO_CODES: Record<ScenarioName, number> = { direct: 1, group: 2, idle: 3, history: 4, overload: 5, 'room-list': 6 };
 
 /** A valid UUID derived from the run tag, the scenario and an index, so both processes compute the same. */
 export function roomId(tag: string, scenario: ScenarioName, index: number): string {

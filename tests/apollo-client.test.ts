@@ -11,16 +11,20 @@ import {
   MessageFieldsFragmentDoc,
   MessagesDocument,
   OnlineMembersDocument,
+  ReadReceiptsDocument,
   RoomDocument,
   RoomsDocument,
   SendMessageDocument,
   SetTypingDocument,
   type MessageFieldsFragment,
   type MessagesQuery,
+  type RoomsQuery,
 } from '../client/generated/graphql.ts';
+import { sendMessage } from './helpers/chat.ts';
 import { feed } from './helpers/feed.ts';
-import type { ApolloChat } from './helpers/frontend-clients.ts';
+import type { ApolloChat, ReadReceipt } from './helpers/frontend-clients.ts';
 import { frontendScenario, type ChatApp, type FrontendAdapter } from './helpers/frontend-scenario.ts';
+import { markProbesUntilLive, markRead } from './helpers/read-state.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { range, until } from './helpers/waits.ts';
@@ -30,7 +34,7 @@ import { range, until } from './helpers/waits.ts';
 (globalThis as { __DEV__?: boolean }).__DEV__ = true;
 const { CombinedGraphQLErrors, gql } = await import('@apollo/client');
 const { loadDevMessages, loadErrorMessages } = await import('@apollo/client/dev');
-const { apolloChat, keepLive } = await import('./helpers/frontend-clients.ts');
+const { apolloChat, applyReadReceipt, keepLive } = await import('./helpers/frontend-clients.ts');
 loadDevMessages();
 loadErrorMessages();
 
@@ -243,5 +247,34 @@ describe('Apollo Client 4 over HTTP and graphql-ws, on the generated documents',
     }
     expect(results.events.at(-1)!.room.messages.pageInfo.hasPreviousPage).toBe(false);
     subscription.unsubscribe();
+  });
+
+  it("clears the room list's badge from the receipt of the user's other device, updating the cache without a refetch", async () => {
+    const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
+    const aliceApp = appOf(alice);
+    const roomId = (await createRoom(aliceApp, [bob])).room.id;
+    // What the app does with each receipt: the cache update; the feed only tells the test it came.
+    const receipts = feed<ReadReceipt>();
+    const receiving = aliceApp.client.subscribe({ query: ReadReceiptsDocument }).subscribe(({ data }) => {
+      if (!data) return;
+      applyReadReceipt(aliceApp.client.cache, data.readReceipts, alice.id);
+      receipts.push(data.readReceipts);
+    });
+    await markProbesUntilLive(server, alice, bob, roomId, [receipts]);
+    for (const i of range(1, 3)) await sendMessage(server, bob, roomId, `unread ${i}`);
+
+    // The room list: from the network once, then only from the cache.
+    const list = aliceApp.client.watchQuery({ query: RoomsDocument, variables: { first: 10 }, fetchPolicy: 'network-only', nextFetchPolicy: 'cache-only' });
+    const results = feed<RoomsQuery>();
+    const watching = list.subscribe({ next: (result) => void (result.dataState === 'complete' && results.push(result.data)) });
+    const badge = (data: RoomsQuery) => data.rooms.edges.find((edge) => edge.node.id === roomId)!.node;
+    const before = badge(await results.waitFor((data) => badge(data).unreadCount === 3, 'the badge at 3'));
+
+    const laptop = await markRead(server, alice, roomId, 1000);
+    const after = badge(await results.waitFor((data) => badge(data).unreadCount === 0, 'the badge cleared by the receipt'));
+    expect(after.lastReadSeq).toBe(before.lastReadSeq + 3);
+    expect({ lastReadSeq: after.lastReadSeq, unreadCount: after.unreadCount }).toEqual({ lastReadSeq: laptop.lastReadSeq, unreadCount: laptop.unreadCount });
+    watching.unsubscribe();
+    receiving.unsubscribe();
   });
 });

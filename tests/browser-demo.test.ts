@@ -1,8 +1,9 @@
 // The browser demo (demo/, served at `/` in development) in a real headless Chromium driven by
 // playwright-core: two users in two browser contexts sign in with development tokens, open their
-// direct room, see each other online, scroll back through history, and see typing and messages live;
-// then a group room with a title, and a refusal of what is not a user id. The pages may reach only
-// the service (no internet), and nothing they ask for fails (the favicon included).
+// direct room, see each other online, scroll back through history, and see typing and messages live,
+// the unread badge of the room list, and "seen by" under the newest message; then a group room with a
+// title, and a refusal of what is not a user id. The pages may reach only the service (no internet),
+// and nothing they ask for fails (the favicon included).
 // The test builds the demo first (demo/build.ts, about 2 s, as `npm start` does), checks that the
 // service serves it (without Chromium too), and writes test-results/browser-demo*.png.
 import { spawn } from 'node:child_process';
@@ -74,7 +75,11 @@ describeWithChromium('the browser demo, two users in Chromium', () => {
     await alicePage.fill('#open-room [name=userIds]', bob.id);
     await alicePage.click('#open-room button');
     await alicePage.locator('#room-title', { hasText: 'Bob' }).waitFor();
+    // Bob has read none of the history: his list says so; opening the room reads it.
+    const bobBadge = bobPage.locator(`#rooms li[data-room-id="${roomId}"] .badge`);
+    await bobPage.locator(`#rooms li[data-room-id="${roomId}"] .badge`, { hasText: String(HISTORY) }).waitFor();
     await bobPage.click(`#rooms li[data-room-id="${roomId}"]`);
+    await bobBadge.waitFor({ state: 'detached' });
     await bobPage.locator('#room-title', { hasText: 'Alice' }).waitFor();
     await alicePage.locator(`#members li[data-user-id="${bob.id}"][data-status="online"]`).waitFor();
     await bobPage.locator(`#members li[data-user-id="${alice.id}"][data-status="online"]`).waitFor();
@@ -94,6 +99,8 @@ describeWithChromium('the browser demo, two users in Chromium', () => {
     await bobPage.locator('#typing', { hasText: 'Alice is typing' }).waitFor();
     await alicePage.press('#composer [name=content]', 'Enter');
     await bobPage.locator('#messages li.message', { hasText: 'Hi Bob, are you there?' }).waitFor();
+    // Bob's open room marks it read: Alice sees it under her message.
+    await alicePage.locator('#seen-by', { hasText: 'Seen by Bob' }).waitFor();
     // Sending ends the typing at once, not 6 s later.
     await bobPage.waitForFunction(() => document.getElementById('typing')?.textContent === '', undefined, { timeout: 3000 });
 
@@ -101,6 +108,14 @@ describeWithChromium('the browser demo, two users in Chromium', () => {
     await alicePage.locator('#typing', { hasText: 'Bob is typing' }).waitFor();
     await bobPage.press('#composer [name=content]', 'Enter');
     await alicePage.locator('#messages li.message', { hasText: 'Yes! Hello Alice' }).waitFor();
+    await bobPage.locator('#seen-by', { hasText: 'Seen by Alice' }).waitFor();
+
+    // Carol writes to Alice in a room of their own: Alice's list shows it with its badge.
+    const carol = { id: uniqueUserId('carol'), name: 'Carol', token: '' };
+    carol.token = await tokenFor(carol.id, { name: carol.name });
+    const carolRoom = (await createRoom(server, carol, [alice.id])).room.id;
+    for (const content of ['Alice, got a minute?', 'It is about the demo']) await sendMessage(server, carol, carolRoom, content);
+    await alicePage.locator(`#rooms li[data-room-id="${carolRoom}"] .badge`, { hasText: '2' }).waitFor();
 
     // For the picture: Alice types again, unsent, and Bob sees it.
     await alicePage.locator('#composer [name=content]').pressSequentially('Great, the demo works', { delay: 20 });

@@ -14,8 +14,8 @@ import { repeatUntil, until } from './helpers/waits.ts';
 import { collect, withTimeout, wsClient } from './helpers/ws.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_125);
-/** 470 runs in all: about 10-20 s on PGlite. */
-const RUNS = { operations: 250, roundTrip: 100, unstorable: 60, subscriptions: 60 } as const;
+/** 510 runs in all: about 15-25 s on PGlite. */
+const RUNS = { operations: 250, roundTrip: 100, unstorable: 60, subscriptions: 60, changes: 40 } as const;
 const MAX_MESSAGE_LENGTH = 4000;
 
 /** The contract's codes, less the one that would mean the service broke. */
@@ -358,12 +358,19 @@ it(`ends or keeps every hostile subscription without an internal error (${RUNS.s
       query: 'subscription($roomId: ID, $afterSeq: Int) { messageAdded(roomId: $roomId, afterSeq: $afterSeq) { seq content } }',
       variables,
     })),
+    fc.record({ roomId: fc.option(roomId()), afterEventSeq: hostileInt }).map((variables) => ({
+      what: 'roomEvents',
+      query: 'subscription($roomId: ID, $afterEventSeq: Int) { roomEvents(roomId: $roomId, afterEventSeq: $afterEventSeq) { eventSeq __typename } }',
+      variables,
+    })),
     fc.record({ roomId: roomId() }).map((variables) => ({ what: 'typing', query: 'subscription($roomId: ID!) { typing(roomId: $roomId) { userId isTyping } }', variables })),
     fc.record({ roomId: roomId() }).map((variables) => ({ what: 'presence', query: 'subscription($roomId: ID!) { presence(roomId: $roomId) { userId status } }', variables })),
   );
-  // A subscription either ends (refused, with errors) or is accepted and stays open. An accepted one
-  // in a room counts alice present once it is set up, which bob's presence feeds show; one without a
-  // room shows by delivering bob's probe messages. Either is awaited before its answers are judged.
+  // A subscription either ends (refused, with errors) or is accepted and stays open. An accepted
+  // messageAdded, typing or presence in a room counts alice present once it is set up, which bob's
+  // presence feeds show; messageAdded without a room and roomEvents (which count no presence) show by
+  // delivering bob's probe messages, sent to their room (the direct room when they name none).
+  // Either is awaited before its answers are judged.
   const watches = [rooms.group, rooms.direct].map((roomId) =>
     collect<{ userId: string; status: string }>(bobSocket, 'subscription($roomId: ID!) { presence(roomId: $roomId) { userId status } }', { roomId }),
   );
@@ -390,12 +397,13 @@ it(`ends or keeps every hostile subscription without an internal error (${RUNS.s
           complete: () => void (ended = true),
         },
       );
-      const withoutRoom = op.what === 'messageAdded' && op.variables.roomId == null;
+      const probed = op.what === 'roomEvents' || (op.what === 'messageAdded' && op.variables.roomId == null);
+      const probeRoom = String(op.variables.roomId).toLowerCase() === rooms.group.toLowerCase() ? rooms.group : rooms.direct;
       const counted = () => alicePresence('ONLINE') > onlineBefore;
       const delivered = () => answers.some((answer) => answer.data);
       await repeatUntil(
-        async () => void (withoutRoom && (await sendMessage(server, bob, rooms.direct, `probe ${++probes}`))),
-        () => ended || counted() || (withoutRoom && delivered()),
+        async () => void (probed && (await sendMessage(server, bob, probeRoom, `probe ${++probes}`))),
+        () => ended || counted() || (probed && delivered()),
         `${op.what} ${JSON.stringify(op.variables).slice(0, 200)} to end or to be live`,
         10_000,
       );
@@ -409,17 +417,117 @@ it(`ends or keeps every hostile subscription without an internal error (${RUNS.s
   );
 });
 
+/** Rooms where the changes property adds, removes and lets members leave (created in its first run). */
+let changingRooms: string[] = [];
+
+const CHANGE = `id seq content deletedAt reactions { emoji count userIds }`;
+const change = fc.record({
+  kind: fc.constantFrom('send', 'reply', 'edit', 'delete', 'react', 'unreact', 'add', 'remove', 'leave'),
+  who: fc.nat(3),
+  room: fc.nat(1),
+  target: fc.nat(),
+  pick: fc.nat(3),
+  text: fc.oneof({ weight: 4, arbitrary: storableContent }, { weight: 1, arbitrary: hostileText }),
+  emoji: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('👍', '🎉', ':ok:', '❤️', '👨‍👩‍👧') }, { weight: 1, arbitrary: hostileText }),
+});
+
+type Change = typeof change extends fc.Arbitrary<infer T> ? T : never;
+
+/** One change as a client would ask for it, on a room and a message (of either room) picked by the fuzzer. */
+async function applyChange(step: Change, messageIds: string[]): Promise<Answer> {
+  const users = [alice, bob, carol, outsider];
+  const user = users[step.who]!;
+  const roomId = changingRooms[step.room]!;
+  const messageId = messageIds.length ? messageIds[step.target % messageIds.length]! : '1';
+  const other = users[step.pick]!.id;
+  const ops: Record<typeof step.kind, [string, Record<string, unknown>]> = {
+    send: [`mutation($roomId: ID!, $content: String!) { sendMessage(roomId: $roomId, content: $content) { ${CHANGE} } }`, { roomId, content: step.text }],
+    reply: [`mutation($roomId: ID!, $content: String!, $replyToId: ID) { sendMessage(roomId: $roomId, content: $content, replyToId: $replyToId) { ${CHANGE} } }`, { roomId, content: step.text, replyToId: messageId }],
+    edit: [`mutation($id: ID!, $content: String!) { editMessage(messageId: $id, content: $content) { ${CHANGE} } }`, { id: messageId, content: step.text }],
+    delete: [`mutation($id: ID!) { deleteMessage(messageId: $id) { ${CHANGE} } }`, { id: messageId }],
+    react: [`mutation($id: ID!, $emoji: String!) { addReaction(messageId: $id, emoji: $emoji) { ${CHANGE} } }`, { id: messageId, emoji: step.emoji }],
+    unreact: [`mutation($id: ID!, $emoji: String!) { removeReaction(messageId: $id, emoji: $emoji) { ${CHANGE} } }`, { id: messageId, emoji: step.emoji }],
+    add: ['mutation($roomId: ID!, $ids: [ID!]!) { addMembers(roomId: $roomId, userIds: $ids) { id lastEventSeq } }', { roomId, ids: [other] }],
+    remove: ['mutation($roomId: ID!, $id: ID!) { removeMember(roomId: $roomId, userId: $id) { id lastEventSeq } }', { roomId, id: other }],
+    leave: ['mutation($roomId: ID!) { leaveRoom(roomId: $roomId) }', { roomId }],
+  };
+  const [query, variables] = ops[step.kind];
+  return overHttp(user, query, variables);
+}
+
+it(`keeps every room's log whole under random mixes of every mutation by several users at once (${RUNS.changes} runs, seed ${SEED})`, async () => {
+  changingRooms = await Promise.all([1, 2].map(async (n) => (await createRoom(server, alice, [bob.id, carol.id, outsider.id], `changes ${n}`)).room.id));
+  await fc.assert(
+    fc.asyncProperty(fc.array(change, { minLength: 1, maxLength: 8 }), async (steps) => {
+      const messageIds = (await sql<{ id: string }>('select id::text as id from messages where room_id in (?, ?) order by id', changingRooms)).map((row) => row.id);
+      // All at once: the changes race each other as concurrent clients' would.
+      const answers = await Promise.all(steps.map((step) => applyChange(step, messageIds)));
+      answers.forEach((answer, i) => assertContractAnswer(answer, steps[i]!.kind));
+    }),
+    fuzzOptions(RUNS.changes),
+  );
+
+  const [logged] = await sql<{ events: number }>('select count(*)::int as events from room_events where room_id in (?, ?)', changingRooms);
+  expect(logged!.events).toBeGreaterThan(8 + RUNS.changes); // the creations' ADDED events, and changes in most runs
+  for (const roomId of changingRooms) {
+    const events = await sql<{ eventSeq: number; kind: string; actorId: string; messageId: string | null; userId: string | null; change: string | null; role: string | null; emoji: string | null; added: boolean | null }>(
+      `select event_seq as "eventSeq", kind, actor_id as "actorId", message_id::text as "messageId", user_id as "userId", change, role, emoji, added
+       from room_events where room_id = ? order by event_seq`,
+      [roomId],
+    );
+    const [room] = await sql<{ lastEventSeq: number; lastSeq: number }>('select last_event_seq as "lastEventSeq", last_seq as "lastSeq" from rooms where id = ?', [roomId]);
+    expect(events.map((event) => event.eventSeq)).toEqual(Array.from({ length: room!.lastEventSeq }, (_, i) => i + 1));
+
+    // Applying the log: its members and roles, its messages, which of them are deleted or edited, and their reactions.
+    const members = new Map<string, string>();
+    const posted: string[] = [];
+    const deleted = new Set<string>();
+    const edited = new Set<string>();
+    const reactions = new Set<string>();
+    for (const event of events) {
+      if (event.kind === 'MembershipChanged') {
+        if (event.role) members.set(event.userId!, event.role);
+        else members.delete(event.userId!);
+      } else if (event.kind === 'MessagePosted') posted.push(event.messageId!);
+      else if (event.kind === 'MessageDeleted') deleted.add(event.messageId!);
+      else if (event.kind === 'MessageEdited') edited.add(event.messageId!);
+      else if (event.kind === 'ReactionChanged' && !deleted.has(event.messageId!)) {
+        const key = `${event.messageId} ${event.emoji} ${event.actorId}`;
+        if (event.added) reactions.add(key);
+        else reactions.delete(key);
+      }
+    }
+    for (const id of deleted) for (const key of [...reactions]) if (key.startsWith(`${id} `)) reactions.delete(key);
+
+    const storedMembers = await sql<{ userId: string; role: string }>('select user_id as "userId", role from room_members where room_id = ?', [roomId]);
+    expect(Object.fromEntries(storedMembers.map((row) => [row.userId, row.role]))).toEqual(Object.fromEntries(members));
+    const messages = await sql<{ id: string; seq: number; deleted: boolean; edited: boolean }>(
+      'select id::text as id, seq, deleted_at is not null as deleted, edited_at is not null as edited from messages where room_id = ? order by seq',
+      [roomId],
+    );
+    expect(messages.map((message) => message.id)).toEqual(posted);
+    expect(messages.map((message) => message.seq)).toEqual(Array.from({ length: room!.lastSeq }, (_, i) => i + 1));
+    expect(messages.filter((message) => message.deleted).map((message) => message.id).sort()).toEqual([...deleted].sort());
+    expect(messages.filter((message) => message.edited).map((message) => message.id).sort()).toEqual([...edited].sort());
+    const storedReactions = await sql<{ key: string }>(
+      `select r.message_id::text || ' ' || r.emoji || ' ' || r.user_id as key from message_reactions r join messages m on m.id = r.message_id where m.room_id = ?`,
+      [roomId],
+    );
+    expect(storedReactions.map((row) => row.key).sort()).toEqual([...reactions].sort());
+  }
+});
+
 it('leaves the database consistent: seqs 1..last_seq in every room, no orphan members or messages', async () => {
   const users = [alice, bob, carol, outsider].map((user) => user.id);
   const marks = users.map(() => '?').join(', ');
-  const fuzzRooms = `select room_id from room_members where user_id in (${marks})`;
+  const fuzzRooms = `select room_id from room_members where user_id in (${marks}) union select room_id from room_former_members where user_id in (${marks})`;
 
   const seqs = await sql<{ id: string; lastSeq: number; count: number; distinct: number; minSeq: number; maxSeq: number }>(
     `select r.id, r.last_seq as "lastSeq", count(m.id)::int as count, count(distinct m.seq)::int as distinct,
             coalesce(min(m.seq), 0) as "minSeq", coalesce(max(m.seq), 0) as "maxSeq"
      from rooms r left join messages m on m.room_id = r.id
      where r.id in (${fuzzRooms}) group by r.id, r.last_seq`,
-    users,
+    [...users, ...users],
   );
   expect(seqs.length).toBeGreaterThanOrEqual(3);
   const broken = seqs.filter(
@@ -439,18 +547,19 @@ it('leaves the database consistent: seqs 1..last_seq in every room, no orphan me
             or not exists (select 1 from users u where u.id = m.sender_id)) as messages,
        (select count(*)::int from messages m
          where m.room_id in (${fuzzRooms})
-           and not exists (select 1 from room_members rm where rm.room_id = m.room_id and rm.user_id = m.sender_id)) as strangers`,
-    users,
+           and not exists (select 1 from room_members rm where rm.room_id = m.room_id and rm.user_id = m.sender_id)
+           and not exists (select 1 from room_former_members f where f.room_id = m.room_id and f.user_id = m.sender_id)) as strangers`,
+    [...users, ...users],
   );
   expect(orphans).toEqual({ members: 0, messages: 0, strangers: 0 });
 
-  // Direct rooms: exactly their pair; group rooms: the creator and two or more others.
+  // Direct rooms: exactly their pair; group rooms: the creator and two or more others, counting those who left since.
   const shapes = await sql<{ id: string; kind: string; members: number; pairMembers: number }>(
     `select r.id, r.kind, count(rm.user_id)::int as members,
             count(*) filter (where rm.user_id in (r.direct_low, r.direct_high))::int as "pairMembers"
-     from rooms r join room_members rm on rm.room_id = r.id
+     from rooms r join (select room_id, user_id from room_members union all select room_id, user_id from room_former_members) rm on rm.room_id = r.id
      where r.id in (${fuzzRooms}) group by r.id, r.kind`,
-    users,
+    [...users, ...users],
   );
   const misshapen = shapes.filter((room) => (room.kind === 'DIRECT' ? room.members !== 2 || room.pairMembers !== 2 : room.members < 3));
   expect(misshapen).toEqual([]);

@@ -48,9 +48,17 @@ describe('the fields a subscription reaches', () => {
   // each was checked, and is named here. A field added to any type a subscription reaches (or a new
   // type) fails this test until it is checked and named, or its feed executes per subscriber.
   const VIEWER_INDEPENDENT = [
-    'Subscription.messageAdded', 'Subscription.presence', 'Subscription.typing',
-    'Message.clientMessageId', 'Message.content', 'Message.createdAt', 'Message.cursor', 'Message.id', 'Message.roomId',
-    'Message.sender', 'Message.senderId', 'Message.senderName', 'Message.seq',
+    'Subscription.messageAdded', 'Subscription.presence', 'Subscription.readReceipts', 'Subscription.roomEvents', 'Subscription.typing',
+    'Message.clientMessageId', 'Message.content', 'Message.createdAt', 'Message.cursor', 'Message.deletedAt', 'Message.editedAt',
+    'Message.id', 'Message.reactions', 'Message.replyTo', 'Message.roomId', 'Message.sender', 'Message.senderId',
+    'Message.senderName', 'Message.seq',
+    'ReactionGroup.count', 'ReactionGroup.emoji', 'ReactionGroup.userIds',
+    ...['MessagePosted', 'MessageEdited', 'MessageDeleted'].flatMap((event) =>
+      ['actorId', 'at', 'eventSeq', 'message', 'roomId'].map((field) => `${event}.${field}`),
+    ),
+    ...['actorId', 'added', 'at', 'emoji', 'eventSeq', 'message', 'roomId'].map((field) => `ReactionChanged.${field}`),
+    ...['actorId', 'at', 'change', 'eventSeq', 'role', 'roomId', 'user'].map((field) => `MembershipChanged.${field}`),
+    'ReadReceipt.at', 'ReadReceipt.lastReadSeq', 'ReadReceipt.roomId', 'ReadReceipt.userId',
     'PresenceEvent.at', 'PresenceEvent.roomId', 'PresenceEvent.status', 'PresenceEvent.userId', 'PresenceEvent.userName',
     'TypingEvent.at', 'TypingEvent.isTyping', 'TypingEvent.roomId', 'TypingEvent.userId', 'TypingEvent.userName',
     'User.id', 'User.name',

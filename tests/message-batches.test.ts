@@ -16,7 +16,7 @@ let bob: TestUser;
 let carol: TestUser;
 
 const message = (sender: TestUser, roomId: string, content: string, clientMessageId: string | null = null): NewMessage => ({
-  roomId, senderId: sender.id, senderName: sender.name, content, clientMessageId,
+  roomId, senderId: sender.id, senderName: sender.name, content, clientMessageId, replyToId: null,
 });
 const seqOf = (result: StoreResult) => (result.outcome === 'not-a-member' ? undefined : result.message.seq);
 
@@ -91,7 +91,7 @@ describeWithPostgres('sends stored together', () => {
 
 describe('a batch of sends that fails as a whole', () => {
   const sends: NewMessage[] = ['one', 'two'].map((content) => ({
-    roomId: '00000000-0000-4000-8000-000000000001', senderId: 'someone', senderName: null, content, clientMessageId: null,
+    roomId: '00000000-0000-4000-8000-000000000001', senderId: 'someone', senderName: null, content, clientMessageId: null, replyToId: null,
   }));
   /** A statement runner that fails the batch statement with `error` and counts the statements run. */
   const failing = (error: Error) => {

@@ -41,8 +41,8 @@ it('counts sockets, subscriptions by field, messages, delivery latency, errors b
   expect(sample(text, 'chat_messages_sent_total')).toBeGreaterThanOrEqual(3);
   expect(sample(text, 'chat_message_delivery_seconds_count')).toBeGreaterThanOrEqual(3);
   expect(sample(text, 'chat_operation_errors_total{code="NOT_FOUND"}')).toBeGreaterThanOrEqual(1);
-  expect(sample(text, 'chat_pubsub_published_total{topic="messages"}')).toBeGreaterThanOrEqual(3);
-  expect(sample(text, 'chat_pubsub_received_total{topic="messages"}')).toBeGreaterThanOrEqual(3);
+  expect(sample(text, 'chat_pubsub_published_total{topic="events"}')).toBeGreaterThanOrEqual(3);
+  expect(sample(text, 'chat_pubsub_received_total{topic="events"}')).toBeGreaterThanOrEqual(3);
   expect(text).toContain('chat_process_resident_memory_bytes');
   expect(text).toContain('chat_nodejs_eventloop_lag_seconds');
 

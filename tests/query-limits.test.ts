@@ -239,11 +239,12 @@ describe('over WebSocket', () => {
   });
 });
 
-describe('the operations of client/operations/chat.graphql', () => {
+describe('the operations of client/operations', () => {
   let document: DocumentNode;
   let text: string;
   beforeAll(async () => {
-    text = await readFile(new URL('../client/operations/chat.graphql', import.meta.url), 'utf8');
+    const files = ['chat.graphql', 'read-state.graphql'];
+    text = (await Promise.all(files.map((file) => readFile(new URL(`../client/operations/${file}`, import.meta.url), 'utf8')))).join('\n');
     document = parse(text);
   });
 
@@ -271,9 +272,10 @@ describe('the operations of client/operations/chat.graphql', () => {
   const validated = (source: string, limits: typeof defaults) =>
     validate(schema, parseWithTokenLimit(limits.maxTokens)(source), [...specifiedRules, ...queryLimitRules(limits)]).map((error) => error.message);
 
-  it('are all there: 12 operations', () => {
+  it('are all there: 15 operations', () => {
     expect(operations().map(([name]) => name)).toEqual([
       'Me', 'Rooms', 'Room', 'Messages', 'RoomHistory', 'OnlineMembers', 'CreateRoom', 'SendMessage', 'SetTyping', 'MessageAdded', 'Typing', 'Presence',
+      'RoomMemberships', 'MarkRead', 'ReadReceipts',
     ]);
   });
 

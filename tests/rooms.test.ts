@@ -131,6 +131,31 @@ describe('group rooms', () => {
   });
 });
 
+describe('memberships', () => {
+  const MEMBERSHIPS = `query($id: ID!) { room(id: $id) { memberships { user { id } role joinedAt lastReadSeq } createdAt } }`;
+  const membershipsOf = async (user: TestUser, roomId: string) =>
+    (await expectData(server.httpUrl, user.token, MEMBERSHIPS, { id: roomId })).room as {
+      createdAt: string;
+      memberships: { user: { id: string }; role: string; joinedAt: string; lastReadSeq: number }[];
+    };
+
+  it("makes a group room's creator its OWNER and the others MEMBERs, joined when the room was made, with nothing read", async () => {
+    const [alice, bob, carol] = await Promise.all([createUser('alice'), createUser('bob'), createUser('carol')]);
+    const { room } = await createRoom(server, bob, [alice.id, carol.id]);
+    const { memberships, createdAt } = await membershipsOf(carol, room.id);
+    const roles = Object.fromEntries(memberships.map((membership) => [membership.user.id, membership.role]));
+    expect(roles).toEqual({ [alice.id]: 'MEMBER', [bob.id]: 'OWNER', [carol.id]: 'MEMBER' });
+    for (const membership of memberships) expect(membership).toMatchObject({ joinedAt: createdAt, lastReadSeq: 0 });
+  });
+
+  it('gives the two members of a direct room the MEMBER role', async () => {
+    const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
+    const { room } = await createRoom(server, alice, [bob.id]);
+    const { memberships } = await membershipsOf(bob, room.id);
+    expect(memberships.map((membership) => membership.role)).toEqual(['MEMBER', 'MEMBER']);
+  });
+});
+
 describe('createRoom when pub-sub is down', () => {
   // Nothing listens on port 1: every publish fails, as it does while Redis is unreachable.
   let offline: TestServer;

@@ -145,12 +145,18 @@ describe('messageAdded(roomId, afterSeq)', () => {
     const roomId = (await createRoom(server, alice, [bob.id])).room.id;
     // Stored directly, as if sent while bob was away: the replay, not the sends, is under test.
     const em = server.database.orm.em.fork();
+    // The room's log holds its two ADDED events, then one MessagePosted per message.
     await em.execute(
-      `insert into messages (room_id, seq, sender_id, sender_name, content)
-       select ?, n, ?, 'Alice', 'away ' || n from generate_series(1, 5000) as n`,
+      `insert into messages (room_id, seq, event_seq, sender_id, sender_name, content)
+       select ?, n, n + 2, ?, 'Alice', 'away ' || n from generate_series(1, 5000) as n`,
       [roomId, alice.id],
     );
-    await em.execute('update rooms set last_seq = 5000 where id = ?', [roomId]);
+    await em.execute(
+      `insert into room_events (room_id, event_seq, kind, actor_id, message_id)
+       select room_id, event_seq, 'MessagePosted', sender_id, id from messages where room_id = ?`,
+      [roomId],
+    );
+    await em.execute('update rooms set last_seq = 5000, last_event_seq = 5002 where id = ?', [roomId]);
 
     const feed = messageFeed(bob, { roomId, afterSeq: 0 });
     const replayed = await firstEvents(feed, 5000, 'the replay of seqs 1..5000', 30_000);

@@ -9,14 +9,18 @@ import {
   MeDocument,
   MessagesDocument,
   OnlineMembersDocument,
+  ReadReceiptsDocument,
   RoomsDocument,
   SendMessageDocument,
   SetTypingDocument,
   type MessageFieldsFragment,
+  type RoomFieldsFragment,
 } from '../client/generated/graphql.ts';
+import { sendMessage } from './helpers/chat.ts';
 import { feed } from './helpers/feed.ts';
-import { keepLiveUrql, roomTimeline, urqlChat, type UrqlChat } from './helpers/frontend-clients.ts';
+import { keepLiveUrql, roomTimeline, urqlChat, withReceipt, type ReadReceipt, type UrqlChat } from './helpers/frontend-clients.ts';
 import { frontendScenario, type ChatApp, type FrontendAdapter } from './helpers/frontend-scenario.ts';
+import { markProbesUntilLive, markRead } from './helpers/read-state.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 import { createUser, type TestUser } from './helpers/tokens.ts';
 import { range } from './helpers/waits.ts';
@@ -161,5 +165,32 @@ describe('urql 6 over HTTP and graphql-ws, on the generated documents', () => {
     expect([withoutHint.fromCache, withoutHint.data.rooms.edges]).toEqual([true, []]);
     const withHint = await query(carolApp, RoomsDocument, { first: 20 }, roomsWithHint);
     expect([withHint.fromCache, withHint.data.rooms.edges.map((edge) => edge.node.id)]).toEqual([false, [carolsRoom]]);
+  });
+
+  it("clears the room list's badge from the receipt of the user's other device, in the app's state, without a refetch", async () => {
+    const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
+    const aliceApp = appOf(alice);
+    const roomId = (await createRoom(aliceApp, [bob])).room.id;
+    // The app's room list, which each receipt updates; the feed only tells the test a receipt came.
+    const rooms = new Map<string, RoomFieldsFragment>();
+    const receipts = feed<ReadReceipt>();
+    const receiving = aliceApp.client.subscription(ReadReceiptsDocument, {}).subscribe(({ data }) => {
+      if (!data) return;
+      const room = rooms.get(data.readReceipts.roomId);
+      if (room) rooms.set(room.id, { ...room, ...withReceipt(room, data.readReceipts, alice.id) });
+      receipts.push(data.readReceipts);
+    });
+    await markProbesUntilLive(server, alice, bob, roomId, [receipts]);
+    for (const i of range(1, 3)) await sendMessage(server, bob, roomId, `unread ${i}`);
+    const list = await query(aliceApp, RoomsDocument, { first: 10 }, { requestPolicy: 'network-only' });
+    for (const edge of list.data.rooms.edges) rooms.set(edge.node.id, edge.node);
+    const before = rooms.get(roomId)!;
+    expect(before.unreadCount).toBe(3);
+
+    const laptop = await markRead(server, alice, roomId, 1000);
+    await receipts.waitFor((receipt) => receipt.userId === alice.id && receipt.lastReadSeq === laptop.lastReadSeq, "the laptop's receipt");
+    const after = rooms.get(roomId)!;
+    expect({ lastReadSeq: after.lastReadSeq, unreadCount: after.unreadCount }).toEqual({ lastReadSeq: before.lastReadSeq + 3, unreadCount: 0 });
+    receiving.unsubscribe();
   });
 });

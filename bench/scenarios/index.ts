@@ -5,6 +5,7 @@ import { group } from './group.ts';
 import { history } from './history.ts';
 import { idle } from './idle.ts';
 import { overload } from './overload.ts';
+import { roomList } from './room-list.ts';
 import type { Scenario } from './scenario.ts';
 
-export const scenarios: Record<ScenarioName, Scenario> = { direct, group, idle, history, overload };
+export const scenarios: Record<ScenarioName, Scenario> = { direct, group, idle, history, overload, 'room-list': roomList };

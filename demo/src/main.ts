@@ -27,6 +27,7 @@ const roomElements = {
   loadOlder: byId<HTMLButtonElement>('load-older'),
   typing: byId('typing'),
   composer: byId<HTMLFormElement>('composer'),
+  seenBy: byId('seen-by'),
 };
 
 let session: { api: Api; meId: string; rooms: RoomsList; room?: RoomView } | undefined;

@@ -13,6 +13,7 @@ import {
   type RoomFieldsFragment,
 } from '../../client/generated/graphql.ts';
 import { describeError } from './api.ts';
+import { trackReadState } from './read-state.ts';
 import { roomTitle } from './rooms-list.ts';
 
 const PAGE_SIZE = 25;
@@ -26,6 +27,7 @@ export interface RoomElements {
   loadOlder: HTMLButtonElement;
   typing: HTMLElement;
   composer: HTMLFormElement;
+  seenBy: HTMLElement;
 }
 
 export interface RoomView {
@@ -60,11 +62,14 @@ export function openRoom(
   ui.title.textContent = roomTitle(room, meId);
   ui.messages.querySelectorAll('li.message').forEach((item) => item.remove());
 
+  const readState = trackReadState(client, room, meId, ui.seenBy, report);
+
   // Messages: each seq shown once, in seq order, whichever way it came (page, replay, live, own send).
   const shown = new Set<number>();
   const show = (message: MessageFieldsFragment) => {
     if (shown.has(message.seq)) return;
     shown.add(message.seq);
+    readState.shown(message);
     const later = [...ui.messages.querySelectorAll<HTMLLIElement>('li.message')].find(
       (item) => Number(item.dataset.seq) > message.seq,
     );
@@ -210,6 +215,7 @@ export function openRoom(
       closed = true;
       stopTyping();
       listeners.abort();
+      readState.close();
       subscriptions.forEach((subscription) => subscription.unsubscribe());
     },
   };

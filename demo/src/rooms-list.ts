@@ -1,7 +1,15 @@
-// The sidebar: the caller's rooms, most recent activity first, kept current by one messageAdded
-// subscription over all of the caller's rooms (without roomId it counts as presence in none of them).
+// The sidebar: the caller's rooms, most recent activity first, with unread badges, kept current by
+// one messageAdded and one readReceipts subscription over all of the caller's rooms (without roomId
+// they count as presence in none of them).
 import type { Client } from '@urql/core';
-import { MessageAddedDocument, RoomsDocument, type RoomFieldsFragment } from '../../client/generated/graphql.ts';
+import {
+  MessageAddedDocument,
+  ReadReceiptsDocument,
+  RoomsDocument,
+  type MessageFieldsFragment,
+  type RoomFieldsFragment,
+} from '../../client/generated/graphql.ts';
+import { withMessage, withReceipt } from '../../client/read-state.ts';
 import { describeError } from './api.ts';
 
 export interface RoomsList {
@@ -40,26 +48,60 @@ export function createRoomsList(
         const last = room.lastMessage;
         preview.textContent = last ? `${last.senderName ?? last.senderId}: ${last.content}` : 'No messages yet';
         item.append(title, preview);
+        if (room.unreadCount > 0) {
+          const badge = document.createElement('span');
+          badge.className = 'badge';
+          badge.title = `${room.unreadCount} unread`;
+          badge.textContent = String(room.unreadCount);
+          title.after(badge);
+        }
         item.addEventListener('click', () => onOpen(room));
         return item;
       }),
     );
 
+  /** A live message into the list, unless its room is not listed or already holds it; answers whether listed. */
+  const apply = (message: MessageFieldsFragment) => {
+    const room = rooms.find((candidate) => candidate.id === message.roomId);
+    if (!room) return false;
+    if ((room.lastMessage?.seq ?? 0) >= message.seq) return true;
+    rooms = [{ ...withMessage(room, message, meId), lastMessage: message }, ...rooms.filter((other) => other !== room)];
+    return true;
+  };
+
+  // Messages of a room not listed yet (someone just made it with us and wrote) each ask for the list;
+  // the answers may come in any order and may predate a later message, so an answer older than one
+  // shown is dropped, and such messages are applied again to each answer until one includes them.
+  let unlisted: MessageFieldsFragment[] = [];
+  let asked = 0;
+  let shown = 0;
   const refresh = async () => {
+    const refreshing = ++asked;
     const result = await client.query(RoomsDocument, { first: 50 }).toPromise();
+    if (refreshing < shown) return;
+    shown = refreshing;
     if (result.error || !result.data) return report(describeError(result.error ?? new Error('no rooms')));
     rooms = result.data.rooms.edges.map((edge) => edge.node);
+    const includes = (message: MessageFieldsFragment) =>
+      rooms.some((room) => room.id === message.roomId && (room.lastMessage?.seq ?? 0) >= message.seq);
+    unlisted = unlisted.filter((message) => !includes(message));
+    unlisted.forEach(apply);
     render();
   };
 
   const live = client.subscription(MessageAddedDocument, {}).subscribe((result) => {
     const message = result.data?.messageAdded;
     if (!message) return;
-    const room = rooms.find((candidate) => candidate.id === message.roomId);
-    // A room we do not list yet: someone just made it with us and wrote.
-    if (!room) return void refresh();
-    room.lastMessage = message;
-    rooms = [room, ...rooms.filter((other) => other !== room)];
+    if (apply(message)) return render();
+    unlisted.push(message);
+    void refresh();
+  });
+
+  // Read on this or another device (the open room marks what it shows): the badge follows.
+  const receipts = client.subscription(ReadReceiptsDocument, {}).subscribe((result) => {
+    const receipt = result.data?.readReceipts;
+    if (!receipt) return;
+    rooms = rooms.map((room) => (room.id === receipt.roomId ? withReceipt(room, receipt, meId) : room));
     render();
   });
 
@@ -69,6 +111,9 @@ export function createRoomsList(
       selected = roomId;
       render();
     },
-    close: () => live.unsubscribe(),
+    close() {
+      live.unsubscribe();
+      receipts.unsubscribe();
+    },
   };
 }

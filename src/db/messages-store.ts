@@ -1,31 +1,67 @@
-// Messages in SQL: the atomic send (seq and insert in one statement) and the reads by seq.
+// Messages in SQL: the atomic send (seq, eventSeq, insert and its event in one statement) and the reads by seq.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MessagePayload } from '../pubsub/topics.ts';
 import type { BatcherOptions } from './batcher.ts';
 import type { PreparedStatement, RunStatement } from './prepared.ts';
-import { isUniqueViolation, placeholders, refusedByServer } from './sql-values.ts';
+import { isoTimestamp, isUniqueViolation, placeholders, refusedByServer } from './sql-values.ts';
 
-// createdAt is formatted by PostgreSQL as the payload's ISO-8601 string (UTC, milliseconds, as
-// Date#toISOString writes it): a page of history then parses and formats no dates in JavaScript.
-const messageColumns = (table = 'messages') =>
+/**
+ * A message's reaction groups as JSON: each emoji in the order it was first used (group_order, kept
+ * while its group has members), with its users earliest first.
+ */
+export const reactionsOf = (table: string) =>
+  `(select coalesce(json_agg(json_build_object('emoji', g.emoji, 'count', g.n, 'userIds', g.user_ids) order by g.first), '[]'::json)
+    from (select emoji, count(*)::int as n, array_agg(user_id order by id) as user_ids, min(group_order) as first
+          from message_reactions where message_id = ${table}.id group by emoji) g)`;
+
+// Dates are formatted by PostgreSQL as the payload's ISO-8601 strings (UTC, milliseconds, as
+// Date#toISOString writes them): a page of history then parses and formats no dates in JavaScript.
+// A message just stored has no reactions: the storing statements say so without reading any.
+export const messageColumns = (table = 'messages', reactions: 'read' | 'none' = 'read') =>
   `${table}.id::text as id, ${table}.room_id as "roomId", ${table}.seq, ${table}.sender_id as "senderId",
    ${table}.sender_name as "senderName", ${table}.content, ${table}.client_message_id as "clientMessageId",
-   to_char(${table}.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"`;
+   ${isoTimestamp(`${table}.created_at`)} as "createdAt", ${table}.event_seq as "eventSeq",
+   ${isoTimestamp(`${table}.edited_at`)} as "editedAt", ${isoTimestamp(`${table}.deleted_at`)} as "deletedAt",
+   ${table}.reply_to_id::text as "replyToId", ${reactions === 'read' ? reactionsOf(table) : `'[]'::json`} as reactions`;
 
-/** One round trip: an earlier message with the same clientMessageId, or the new one stored. */
+/**
+ * A CTE body that moves each sender's read position to their newest message stored by the statement
+ * (`sent` selects room id, sender id and that seq), in its transaction, and never back (a markRead
+ * past it may have committed first). Every message of a member is then at or below their position,
+ * which the unread count rests on (read-state-store.ts). No receipt: the message tells the room.
+ * It updates the sender's row after the room's is locked, but the statement share-locked that row
+ * before the room's: a removal waiting for the row waits for this send, and a markRead holding it
+ * waits for nothing, so the order member row, then room row, still holds.
+ */
+const senderHasRead = (sent: string) => `update room_members m set last_read_seq = sent.seq
+      from (${sent}) as sent (room_id, user_id, seq)
+      where m.room_id = sent.room_id and m.user_id = sent.user_id and m.last_read_seq < sent.seq`;
+
+/**
+ * One round trip: an earlier message with the same clientMessageId, or the new one stored with the
+ * room's next seq and next eventSeq, and its MessagePosted event logged. The sender's membership row
+ * is share-locked before the room row: a removal (which deletes that row before it locks the room)
+ * then either waits for this send or makes it find no member, never lets it in after the removal.
+ */
 const STORE: PreparedStatement = {
   name: 'chat_store_message',
   text: `with earlier as (
       select ${messageColumns()} from messages where room_id = $1 and sender_id = $2 and client_message_id = $5
+    ), member as (
+      select 1 from room_members where room_id = $1 and user_id = $2 for key share
     ), bumped as (
-      update rooms set last_seq = last_seq + 1, last_activity_at = now()
-      where id = $1 and not exists (select 1 from earlier)
-        and exists (select 1 from room_members where room_id = $1 and user_id = $2)
-      returning last_seq
+      update rooms set last_seq = last_seq + 1, last_event_seq = last_event_seq + 1, last_activity_at = now()
+      where id = $1 and not exists (select 1 from earlier) and exists (select 1 from member)
+      returning last_seq, last_event_seq
     ), stored as (
-      insert into messages (room_id, seq, sender_id, sender_name, content, client_message_id)
-      select $1, last_seq, $2, $3, $4, $5 from bumped
-      returning ${messageColumns()}
+      insert into messages (room_id, seq, event_seq, sender_id, sender_name, content, client_message_id, reply_to_id)
+      select $1, last_seq, last_event_seq, $2, $3, $4, $5, $6::bigint from bumped
+      returning ${messageColumns('messages', 'none')}
+    ), logged as (
+      insert into room_events (room_id, event_seq, kind, actor_id, at, message_id)
+      select $1, stored."eventSeq", 'MessagePosted', $2, now(), stored.id::bigint from stored
+    ), read as (
+      ${senderHasRead('select $1::uuid, $2::text, last_seq from bumped')}
     )
     select false as duplicate, stored.* from stored
     union all
@@ -34,46 +70,56 @@ const STORE: PreparedStatement = {
 
 /**
  * STORE for several messages at once, in one statement and so one commit: messages arrive in
- * `ord` order, and each room's get the next seqs in that order. Each accepted message is tested as
- * STORE tests one (an earlier message with its clientMessageId, membership). The rooms are locked in
- * id order before any is bumped, so batches that share rooms wait on each other and never deadlock
- * (a single STORE locks one room). Each answer row carries its message's `ord`; a message without
- * one was refused as not a member.
+ * `ord` order, and each room's get the next seqs (and eventSeqs) in that order. Each accepted
+ * message is tested as STORE tests one (an earlier message with its clientMessageId, membership,
+ * share-locked first). The rooms are locked in id order before any is bumped, so batches that share
+ * rooms wait on each other and never deadlock (a single STORE locks one room). Each answer row
+ * carries its message's `ord`; a message without one was refused as not a member.
  */
 const STORE_BATCH: PreparedStatement = {
   name: 'chat_store_messages',
   text: `with input as (
-      select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])
-        with ordinality as input (room_id, sender_id, sender_name, content, client_message_id, ord)
+      select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+        with ordinality as input (room_id, sender_id, sender_name, content, client_message_id, reply_to_id, ord)
     ), earlier as (
       select input.ord, ${messageColumns()} from input join messages
         on messages.room_id = input.room_id and messages.sender_id = input.sender_id
         and messages.client_message_id = input.client_message_id
+    ), members as (
+      select room_id, user_id from room_members
+      where (room_id, user_id) in (select room_id, sender_id from input) for key share
     ), accepted as (
       select input.*, row_number() over (partition by input.room_id order by input.ord) as k from input
       where not exists (select 1 from earlier where earlier.ord = input.ord)
-        and exists (select 1 from room_members where room_id = input.room_id and user_id = input.sender_id)
+        and exists (select 1 from members where members.room_id = input.room_id and members.user_id = input.sender_id)
     ), counts as (
       select room_id, count(*) as n from accepted group by room_id
     ), locked as (
       select rooms.id from rooms where rooms.id in (select room_id from counts) order by rooms.id for update
     ), bumped as (
-      update rooms set last_seq = rooms.last_seq + counts.n, last_activity_at = now()
+      update rooms set last_seq = rooms.last_seq + counts.n, last_event_seq = rooms.last_event_seq + counts.n, last_activity_at = now()
       from counts where rooms.id = counts.room_id and rooms.id in (select id from locked)
-      returning rooms.id, rooms.last_seq - counts.n as base
+      returning rooms.id, rooms.last_seq - counts.n as base, rooms.last_event_seq - counts.n as event_base
     ), stored as (
-      insert into messages (room_id, seq, sender_id, sender_name, content, client_message_id)
-      select accepted.room_id, bumped.base + accepted.k, accepted.sender_id, accepted.sender_name,
-        accepted.content, accepted.client_message_id
+      insert into messages (room_id, seq, event_seq, sender_id, sender_name, content, client_message_id, reply_to_id)
+      select accepted.room_id, bumped.base + accepted.k, bumped.event_base + accepted.k, accepted.sender_id,
+        accepted.sender_name, accepted.content, accepted.client_message_id, accepted.reply_to_id
       from accepted join bumped on bumped.id = accepted.room_id
-      returning ${messageColumns()}
+      returning ${messageColumns('messages', 'none')}
+    ), logged as (
+      insert into room_events (room_id, event_seq, kind, actor_id, at, message_id)
+      select stored."roomId", stored."eventSeq", 'MessagePosted', stored."senderId", now(), stored.id::bigint from stored
+    ), read as (
+      ${senderHasRead(`select accepted.room_id, accepted.sender_id, max(bumped.base + accepted.k)::int
+        from accepted join bumped on bumped.id = accepted.room_id group by accepted.room_id, accepted.sender_id`)}
     )
     select false as duplicate, accepted.ord::int as ord, stored.* from stored
       join bumped on bumped.id = stored."roomId"
       join accepted on accepted.room_id = stored."roomId" and bumped.base + accepted.k = stored.seq
     union all
     select true as duplicate, earlier.ord::int, earlier.id, earlier."roomId", earlier.seq, earlier."senderId",
-      earlier."senderName", earlier.content, earlier."clientMessageId", earlier."createdAt" from earlier`,
+      earlier."senderName", earlier.content, earlier."clientMessageId", earlier."createdAt", earlier."eventSeq",
+      earlier."editedAt", earlier."deletedAt", earlier."replyToId", earlier.reactions from earlier`,
 };
 
 const BY_CLIENT_MESSAGE_ID: PreparedStatement = {
@@ -104,6 +150,8 @@ export interface NewMessage {
   senderName: string | null;
   content: string;
   clientMessageId: string | null;
+  /** A message of the same room (checked before storing: a message never changes rooms). */
+  replyToId: string | null;
 }
 
 export type StoreResult =
@@ -120,7 +168,7 @@ export type StoreResult =
 export async function storeMessage(run: RunStatement, message: NewMessage): Promise<StoreResult> {
   try {
     const rows = await run<MessagePayload & { duplicate: boolean }>(STORE, [
-      message.roomId, message.senderId, message.senderName, message.content, message.clientMessageId,
+      message.roomId, message.senderId, message.senderName, message.content, message.clientMessageId, message.replyToId,
     ]);
     if (!rows[0]) return { outcome: 'not-a-member' };
     const { duplicate, ...stored } = rows[0];
@@ -159,6 +207,7 @@ export async function storeTogether(run: RunStatement, messages: readonly NewMes
     messages.map((message) => message.senderName),
     messages.map((message) => message.content),
     messages.map((message) => message.clientMessageId),
+    messages.map((message) => message.replyToId),
   ]);
   const results: StoreResult[] = messages.map(() => ({ outcome: 'not-a-member' }));
   for (const { duplicate, ord, ...message } of rows) results[ord - 1] = { outcome: duplicate ? 'duplicate' : 'stored', message };

@@ -1,9 +1,11 @@
 // Rooms and membership in SQL: the race-safe direct pair, group creation, membership and listing.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RoomKind } from './entities/room.ts';
-import { RoomMember } from './entities/room-member.ts';
+import type { RoomRole } from './entities/room-member.ts';
 import type { PreparedStatement, RunStatement } from './prepared.ts';
-import { toIso } from './sql-values.ts';
+import { appendEvents } from './room-events-store.ts';
+import { isoTimestamp, placeholders } from './sql-values.ts';
+import type { UserRecord } from './users-store.ts';
 
 export interface RoomRecord {
   id: string;
@@ -11,20 +13,13 @@ export interface RoomRecord {
   title: string | null;
   createdAt: string;
   lastSeq: number;
+  lastEventSeq: number;
   lastActivityAt: string;
 }
 
-type RoomRow = Omit<RoomRecord, 'createdAt' | 'lastActivityAt'> & { createdAt: Date | string; lastActivityAt: Date | string };
-
-const roomColumns = (table = 'rooms') =>
-  `${table}.id, ${table}.kind, ${table}.title, ${table}.created_at as "createdAt", ${table}.last_seq as "lastSeq",
-   ${table}.last_activity_at as "lastActivityAt"`;
-
-const toRecord = (row: RoomRow): RoomRecord => ({
-  ...row,
-  createdAt: toIso(row.createdAt),
-  lastActivityAt: toIso(row.lastActivityAt),
-});
+export const roomColumns = (table = 'rooms') =>
+  `${table}.id, ${table}.kind, ${table}.title, ${isoTimestamp(`${table}.created_at`)} as "createdAt", ${table}.last_seq as "lastSeq",
+   ${table}.last_event_seq as "lastEventSeq", ${isoTimestamp(`${table}.last_activity_at`)} as "lastActivityAt"`;
 
 /**
  * The direct room of a pair, created with both members when missing. The partial unique index on
@@ -38,7 +33,7 @@ export async function getOrCreateDirectRoom(
 ): Promise<{ room: RoomRecord; created: boolean }> {
   const [low, high] = [creatorId, otherId].sort() as [string, string];
   const created = await em.transactional(async (tx) => {
-    const rows = await tx.execute<RoomRow[]>(
+    const rows = await tx.execute<RoomRecord[]>(
       `insert into rooms (kind, direct_low, direct_high, created_by) values ('DIRECT', ?, ?, ?)
        on conflict (direct_low, direct_high) where kind = 'DIRECT' do nothing
        returning ${roomColumns()}`,
@@ -46,16 +41,16 @@ export async function getOrCreateDirectRoom(
     );
     const row = rows[0];
     if (!row) return undefined;
-    await addMembers(tx, row.id, [low, high]);
-    return toRecord(row);
+    await addInitialMembers(tx, row.id, creatorId, [creatorId, otherId], undefined);
+    return row;
   });
   if (created) return { room: created, created: true };
-  const rows = await em.execute<RoomRow[]>(
+  const rows = await em.execute<RoomRecord[]>(
     `select ${roomColumns()} from rooms where kind = 'DIRECT' and direct_low = ? and direct_high = ?`,
     [low, high],
   );
   if (!rows[0]) throw new Error(`direct room of ${low} and ${high} neither inserted nor found`);
-  return { room: toRecord(rows[0]), created: false };
+  return { room: rows[0], created: false };
 }
 
 export async function createGroupRoom(
@@ -65,20 +60,38 @@ export async function createGroupRoom(
   title: string | null,
 ): Promise<RoomRecord> {
   return em.transactional(async (tx) => {
-    const rows = await tx.execute<RoomRow[]>(
+    const rows = await tx.execute<RoomRecord[]>(
       `insert into rooms (kind, title, created_by) values ('GROUP', ?, ?) returning ${roomColumns()}`,
       [title, creatorId],
     );
     const row = rows[0]!;
-    await addMembers(tx, row.id, memberIds);
-    return toRecord(row);
+    await addInitialMembers(tx, row.id, creatorId, memberIds, creatorId);
+    return row;
   });
 }
 
-async function addMembers(em: EntityManager, roomId: string, userIds: readonly string[]): Promise<void> {
+/**
+ * The members of a new room: the owner (a group's creator) OWNER, the rest MEMBER; nothing to read
+ * yet. The room's log starts with one ADDED event per member, by the creator, the creator first
+ * (`userIds` lists the creator first). No one else can see the room before this transaction
+ * commits, so its eventSeqs need no lock.
+ */
+async function addInitialMembers(
+  em: EntityManager,
+  roomId: string,
+  creatorId: string,
+  userIds: readonly string[],
+  ownerId: string | undefined,
+): Promise<void> {
+  const roleOf = (userId: string) => (userId === ownerId ? 'OWNER' : 'MEMBER');
   await em.execute(
-    `insert into room_members (room_id, user_id) values ${userIds.map(() => '(?, ?)').join(', ')}`,
-    userIds.flatMap((userId) => [roomId, userId]),
+    `insert into room_members (room_id, user_id, role, last_read_seq) values ${userIds.map(() => '(?, ?, ?, 0)').join(', ')}`,
+    userIds.flatMap((userId) => [roomId, userId, roleOf(userId)]),
+  );
+  await appendEvents(
+    em,
+    roomId,
+    userIds.map((userId) => ({ kind: 'MembershipChanged', actorId: creatorId, userId, change: 'ADDED', role: roleOf(userId) })),
   );
 }
 
@@ -90,29 +103,43 @@ const ROOM_FOR_USER: PreparedStatement = {
     from rooms r where r.id = $1`,
 };
 
-const LAST_SEQ: PreparedStatement = { name: 'chat_last_seq', text: 'select last_seq as "lastSeq" from rooms where id = $1' };
-
 export async function findRoomForUser(
   run: RunStatement,
   roomId: string,
   userId: string,
 ): Promise<{ room: RoomRecord; isMember: boolean } | undefined> {
-  const rows = await run<RoomRow & { isMember: boolean }>(ROOM_FOR_USER, [roomId, userId]);
+  const rows = await run<RoomRecord & { isMember: boolean }>(ROOM_FOR_USER, [roomId, userId]);
   const row = rows[0];
   if (!row) return undefined;
   const { isMember, ...room } = row;
-  return { room: toRecord(room), isMember };
+  return { room, isMember };
 }
 
-export async function memberIdsOfRooms(em: EntityManager, roomIds: readonly string[]): Promise<Map<string, string[]>> {
-  const rows = await em.find(
-    RoomMember,
-    { roomId: { $in: [...roomIds] } },
-    { orderBy: { joinedAt: 'asc', userId: 'asc' }, disableIdentityMap: true },
+export interface MembershipRecord {
+  roomId: string;
+  user: UserRecord;
+  role: RoomRole;
+  joinedAt: string;
+  lastReadSeq: number;
+}
+
+type MembershipRow = Omit<MembershipRecord, 'user'> & { userId: string; userName: string | null };
+
+/** The memberships of several rooms with their users' names, in one statement; each room's in joining order. */
+export async function membershipsOfRooms(em: EntityManager, roomIds: readonly string[]): Promise<Map<string, MembershipRecord[]>> {
+  const rows = await em.execute<MembershipRow[]>(
+    `select m.room_id as "roomId", m.user_id as "userId", u.name as "userName", m.role, ${isoTimestamp('m.joined_at')} as "joinedAt",
+       m.last_read_seq as "lastReadSeq"
+     from room_members m join users u on u.id = m.user_id
+     where m.room_id in (${placeholders(roomIds)}) order by m.joined_at, m.user_id`,
+    [...roomIds],
   );
-  const members = new Map<string, string[]>();
-  for (const row of rows) members.set(row.roomId, [...(members.get(row.roomId) ?? []), row.userId]);
-  return members;
+  const memberships = new Map<string, MembershipRecord[]>();
+  for (const { roomId, userId, userName, role, joinedAt, lastReadSeq } of rows) {
+    const membership = { roomId, user: { id: userId, name: userName }, role, joinedAt, lastReadSeq };
+    memberships.set(roomId, [...(memberships.get(roomId) ?? []), membership]);
+  }
+  return memberships;
 }
 
 /** A position in "rooms by most recent activity": the activity time, then the id to break ties. */
@@ -128,25 +155,11 @@ export async function roomsOfUser(
   after: RoomPosition | undefined,
   limit: number,
 ): Promise<RoomRecord[]> {
-  const rows = await em.execute<RoomRow[]>(
+  const rows = await em.execute<RoomRecord[]>(
     `select ${roomColumns('r')} from room_members m join rooms r on r.id = m.room_id
      where m.user_id = ? ${after ? 'and (r.last_activity_at, r.id) < (?::timestamptz, ?::uuid)' : ''}
      order by r.last_activity_at desc, r.id desc limit ?`,
     after ? [userId, after.lastActivityAt, after.id, limit] : [userId, limit],
   );
-  return rows.map(toRecord);
-}
-
-/** Every room of the user with its latest seq: where an all-rooms message feed starts. */
-export async function roomSeqsOfUser(em: EntityManager, userId: string): Promise<Map<string, number>> {
-  const rows = await em.execute<{ id: string; lastSeq: number }[]>(
-    `select r.id, r.last_seq as "lastSeq" from room_members m join rooms r on r.id = m.room_id where m.user_id = ?`,
-    [userId],
-  );
-  return new Map(rows.map((row) => [row.id, row.lastSeq]));
-}
-
-export async function lastSeqOfRoom(run: RunStatement, roomId: string): Promise<number> {
-  const rows = await run<{ lastSeq: number }>(LAST_SEQ, [roomId]);
-  return rows[0]?.lastSeq ?? 0;
+  return rows;
 }

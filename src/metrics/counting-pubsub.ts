@@ -1,8 +1,8 @@
-// A PubSub that counts what passes through it, by topic kind (messages, typing, presence, rooms).
+// A PubSub that counts what passes through it, by topic kind (events, typing, presence, rooms).
 import type { PubSub } from '../pubsub/index.ts';
 import type { Metrics } from './metrics.ts';
 
-/** "chat:room:<id>:messages" -> "messages"; "chat:user:<id>:rooms" -> "rooms": ids never become labels. */
+/** "chat:room:<id>:events" -> "events"; "chat:user:<id>:rooms" -> "rooms": ids never become labels. */
 const topicKind = (channel: string) => channel.slice(channel.lastIndexOf(':') + 1);
 
 export function countingPubSub(inner: PubSub, metrics: Metrics): PubSub {

@@ -7,10 +7,14 @@ import { LiveStream } from './live-stream.ts';
 
 export type Cleanup = () => void | Promise<void>;
 
-/** What a stream's set-up uses: `push` delivers in order; `defer` registers a cleanup once the resource exists. */
+/**
+ * What a stream's set-up uses: `push` delivers in order; `defer` registers a cleanup once the
+ * resource exists; `end` ends the stream with an error after what was pushed (a membership ended).
+ */
 export interface StreamScope<T> {
   push(value: T): void;
   defer(cleanup: Cleanup): void;
+  end(error: Error): void;
 }
 
 /** The app's open streams. */
@@ -46,7 +50,7 @@ export function eventStream<T>(
       const cleanups: Cleanup[] = [() => open.dec()];
       open.inc();
       try {
-        await setUp({ push: (value) => stream.push(value), defer: (cleanup) => cleanups.push(cleanup) });
+        await setUp({ push: (value) => stream.push(value), defer: (cleanup) => cleanups.push(cleanup), end: (error) => stream.endWith(error) });
         await stream.ended;
       } finally {
         for (const cleanup of cleanups.reverse()) {

@@ -13,10 +13,28 @@ export type Producer<T> = (stream: LiveStream<T>) => Promise<void>;
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
-export class LiveStream<T> implements AsyncIterableIterator<T, undefined> {
+/**
+ * The last item an iterating consumer reads from a stream ended by `endWith`: the subscription
+ * field's resolver throws its error (`liveEvent`), so that the consumer gets one result with that
+ * error and then the end, as a WebSocket subscriber does (see server/ws/ws-live-delivery.ts).
+ */
+export class StreamEnding {
+  readonly error: Error;
+  constructor(error: Error) {
+    this.error = error;
+  }
+}
+
+/** A subscription field's resolver: the event, or the error of a StreamEnding thrown as its result. */
+export function liveEvent<T>(event: T | StreamEnding): T {
+  if (event instanceof StreamEnding) throw event.error;
+  return event;
+}
+
+export class LiveStream<T> implements AsyncIterableIterator<T | StreamEnding, undefined> {
   readonly #produce: Producer<T>;
-  readonly #queue: T[] = [];
-  #waiting: { resolve: (result: IteratorResult<T, undefined>) => void; reject: (error: unknown) => void } | undefined;
+  readonly #queue: (T | StreamEnding)[] = [];
+  #waiting: { resolve: (result: IteratorResult<T | StreamEnding, undefined>) => void; reject: (error: unknown) => void } | undefined;
   #sink: ((value: T) => void) | undefined;
   #started = false;
   #ended = false;
@@ -56,6 +74,17 @@ export class LiveStream<T> implements AsyncIterableIterator<T, undefined> {
     this.#end.resolve();
   }
 
+  /**
+   * Ends the stream after what was pushed with one last result, the error: handed to a sink as the
+   * end's rejection (drainTo), read by an iterator as a StreamEnding.
+   */
+  endWith(error: Error): void {
+    if (this.#ended) return;
+    if (this.#sink) return this.fail(error);
+    this.push(new StreamEnding(error) as T);
+    this.stop();
+  }
+
   /** The producer failed: the consumer's next read rejects with `error`. */
   fail(error: unknown): void {
     if (this.#ended) return;
@@ -66,7 +95,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T, undefined> {
     this.#end.reject(error);
   }
 
-  next(): Promise<IteratorResult<T, undefined>> {
+  next(): Promise<IteratorResult<T | StreamEnding, undefined>> {
     this.#start();
     if (this.#queue.length > 0) return Promise.resolve({ done: false, value: this.#queue.shift()! });
     if (this.#failure) {
@@ -79,7 +108,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T, undefined> {
   }
 
   /** The consumer is done: unread events are dropped and the producer released. */
-  return(): Promise<IteratorResult<T, undefined>> {
+  return(): Promise<IteratorResult<T | StreamEnding, undefined>> {
     this.#queue.length = 0;
     this.#failure = undefined;
     this.#started = true;
@@ -87,13 +116,14 @@ export class LiveStream<T> implements AsyncIterableIterator<T, undefined> {
     return Promise.resolve(DONE);
   }
 
-  throw(): Promise<IteratorResult<T, undefined>> {
+  throw(): Promise<IteratorResult<T | StreamEnding, undefined>> {
     return this.return();
   }
 
   /** Hands every event to `sink` as it is pushed (queued ones first). Resolves at the end; rejects if the producer failed. */
   drainTo(sink: (value: T) => void): Promise<void> {
-    for (const value of this.#queue.splice(0)) sink(value);
+    // Nothing is queued before the producer starts, which drainTo does: no StreamEnding among these.
+    for (const value of this.#queue.splice(0)) sink(value as T);
     this.#sink = sink;
     this.#start();
     return this.#end.promise;

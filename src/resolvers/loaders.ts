@@ -1,20 +1,27 @@
-// Per-operation batching of the reads that nested fields repeat (members, users, last messages).
+// Per-operation batching of the reads that nested fields repeat (memberships, users, last messages,
+// the viewer's read state).
 // Each loader is made on first use: most operations need one of them or none.
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { messagesByIds } from '../db/message-changes-store.ts';
 import { lastMessages } from '../db/messages-store.ts';
-import { memberIdsOfRooms } from '../db/rooms-store.ts';
+import { readStatesOfUser, type ReadState } from '../db/read-state-store.ts';
+import { membershipsOfRooms, type MembershipRecord } from '../db/rooms-store.ts';
 import { usersByIds, type UserRecord } from '../db/users-store.ts';
 import type { MessagePayload } from '../pubsub/topics.ts';
 
 export class Loaders {
   readonly #em: () => EntityManager;
   #user: DataLoader<string, UserRecord> | undefined;
-  #memberIds: DataLoader<string, string[]> | undefined;
+  #memberships: DataLoader<string, MembershipRecord[]> | undefined;
   #lastMessage: DataLoader<string, MessagePayload | null> | undefined;
+  #message: DataLoader<string, MessagePayload | null> | undefined;
+  #readState: DataLoader<string, ReadState> | undefined;
+  readonly #viewerId: string;
 
-  constructor(em: () => EntityManager) {
+  constructor(em: () => EntityManager, viewerId: string) {
     this.#em = em;
+    this.#viewerId = viewerId;
   }
 
   get user(): DataLoader<string, UserRecord> {
@@ -25,10 +32,11 @@ export class Loaders {
     }));
   }
 
-  get memberIds(): DataLoader<string, string[]> {
-    return (this.#memberIds ??= new DataLoader(async (roomIds) => {
-      const members = await memberIdsOfRooms(this.#em(), roomIds);
-      return roomIds.map((id) => members.get(id) ?? []);
+  /** A room's memberships, in joining order: Room.members and Room.memberships share it. */
+  get memberships(): DataLoader<string, MembershipRecord[]> {
+    return (this.#memberships ??= new DataLoader(async (roomIds) => {
+      const memberships = await membershipsOfRooms(this.#em(), roomIds);
+      return roomIds.map((id) => memberships.get(id) ?? []);
     }));
   }
 
@@ -37,5 +45,33 @@ export class Loaders {
       const messages = await lastMessages(this.#em(), roomIds);
       return roomIds.map((id) => messages.get(id) ?? null);
     }));
+  }
+
+  /**
+   * Messages by id, as they are now (Message.replyTo). Batched but never cached: a subscription's
+   * context lives long, and a message edited or deleted since must not be answered as it was.
+   */
+  get message(): DataLoader<string, MessagePayload | null> {
+    return (this.#message ??= new DataLoader(
+      async (ids) => {
+        const messages = await messagesByIds(this.#em(), ids);
+        return ids.map((id) => messages.get(id) ?? null);
+      },
+      { cache: false },
+    ));
+  }
+
+  /** The viewer's read position and unread count in a room (none read, none unread where not a member). */
+  get readState(): DataLoader<string, ReadState> {
+    return (this.#readState ??= new DataLoader(async (roomIds) => {
+      const states = await readStatesOfUser(this.#em(), this.#viewerId, roomIds);
+      return roomIds.map((id) => states.get(id) ?? { lastReadSeq: 0, unreadCount: 0 });
+    }));
+  }
+
+  /** Drops what was loaded about a room's members after this operation changed them (a mutation field answers the new state). */
+  forgetMembersOf(roomId: string): void {
+    this.#memberships?.clear(roomId);
+    this.#readState?.clear(roomId);
   }
 }

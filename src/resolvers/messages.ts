@@ -1,6 +1,7 @@
-// Messages: send (rate-limited, stored, then published after commit) and page through a room's history.
+// Messages: send (rate-limited, stored with its MessagePosted event, then published after commit) and page through a room's history.
 import type { OperationContext } from '../context.ts';
 import { findByClientMessageId, messagesInRange, type NewMessage } from '../db/messages-store.ts';
+import { roomOfMessage } from '../db/message-changes-store.ts';
 import { findRoomForUser } from '../db/rooms-store.ts';
 import { BadInput, Forbidden, NotFound } from '../errors.ts';
 import { rateLimitRefusal } from '../limits/enforce.ts';
@@ -10,7 +11,7 @@ import * as input from './input.ts';
 
 export async function sendMessage(
   ctx: OperationContext,
-  args: { roomId: string; content: string; clientMessageId?: string | null | undefined },
+  args: { roomId: string; content: string; clientMessageId?: string | null | undefined; replyToId?: string | null | undefined },
 ): Promise<MessagePayload> {
   const { viewer, services } = ctx;
   const roomId = input.roomId(args.roomId);
@@ -20,6 +21,7 @@ export async function sendMessage(
     senderName: viewer.name,
     content: input.content(args.content, services.config.maxMessageLength),
     clientMessageId: input.clientMessageId(args.clientMessageId),
+    replyToId: input.replyToId(args.replyToId),
   };
   const refusal = await rateLimitRefusal(ctx, 'sendMessage');
   if (refusal) {
@@ -29,6 +31,9 @@ export async function sendMessage(
     if (earlier) return earlier;
     throw refusal;
   }
+  if (message.replyToId !== null && (await roomOfMessage(services.run, message.replyToId)) !== roomId) {
+    throw new BadInput('replyToId is not a message of this room', 'replyToId');
+  }
   const result = await services.storeMessage(message);
   if (result.outcome === 'not-a-member') {
     const found = await findRoomForUser(services.run, roomId, viewer.id);
@@ -37,8 +42,10 @@ export async function sendMessage(
   if (result.outcome === 'stored') {
     services.metrics.messagesSent.inc();
     // Stored is what counts: a pub-sub failure loses no message, since feeds fill gaps from storage.
-    await services.pubsub.publish(topics.messageAdded(roomId), result.message).catch((error: unknown) => {
-      services.logger.warn({ err: error, roomId, seq: result.message.seq }, 'message stored but not published');
+    const { message: stored } = result;
+    const event = { kind: 'MessagePosted', roomId, eventSeq: stored.eventSeq, actorId: stored.senderId, at: stored.createdAt, message: stored } as const;
+    await services.pubsub.publish(topics.roomEvents(roomId), event).catch((error: unknown) => {
+      services.logger.warn({ err: error, roomId, seq: stored.seq }, 'message stored but not published');
     });
   }
   return result.message;

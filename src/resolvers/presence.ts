@@ -6,6 +6,7 @@ import { topics, type PresencePayload, type PresenceStatus } from '../pubsub/top
 import type { UserRecord } from '../db/users-store.ts';
 import type { Cleanup } from './event-stream.ts';
 import { eventStream } from './event-stream.ts';
+import { endWithMembership } from './room-log-follower.ts';
 import { roomOfViewer } from './rooms.ts';
 
 /** Counts the viewer present in the room until the returned cleanup runs. */
@@ -33,7 +34,8 @@ export async function onlineMembers(ctx: OperationContext, roomId: string): Prom
 
 export async function presenceFeed(ctx: OperationContext, roomId: string) {
   const room = await roomOfViewer(ctx, roomId);
-  return eventStream<PresencePayload>(ctx, 'presence', async ({ push, defer }) => {
+  return eventStream<PresencePayload>(ctx, 'presence', async ({ push, defer, end }) => {
+    await endWithMembership(ctx, room.id, { defer, end });
     defer(await ctx.services.pubsub.subscribe(topics.presence(room.id), push));
     defer(await trackPresence(ctx, room.id));
   });

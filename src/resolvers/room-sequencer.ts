@@ -1,68 +1,80 @@
-// Turns one room's live events into the exact sequence seq+1, seq+2 ... for one subscriber.
+// Turns one room's live events into the exact sequence eventSeq+1, eventSeq+2 ... for one subscriber.
 //
-// Events may arrive twice (a replay overlapping live), out of order (two senders' publishes race
-// after their commits) or not at all (Redis was away). Since seq N+1 commits only after N, an event
-// with a gap before it proves the missing messages are stored: they are read back from storage.
-import type { MessagePayload } from '../pubsub/topics.ts';
+// Events may arrive twice (a replay overlapping live), out of order (two writers' publishes race
+// after their commits) or not at all (Redis was away). Since eventSeq N+1 commits only after N, an
+// event with a gap before it proves the missing events are stored: they are read back from the log.
+import type { RoomEventPayload } from '../pubsub/topics.ts';
 import type { SequencedFeed } from './feed-catch-up.ts';
 
-/** Reads stored messages of the room with afterSeq < seq < beforeSeq, oldest first, at most `limit`. */
-export type ReadStored = (afterSeq: number, beforeSeq: number | undefined, limit: number) => Promise<MessagePayload[]>;
+/** Reads stored events of the room with afterEventSeq < eventSeq < beforeEventSeq, oldest first, at most `limit`. */
+export type ReadStored = (afterEventSeq: number, beforeEventSeq: number | undefined, limit: number) => Promise<RoomEventPayload[]>;
 
 const READ_BATCH = 500;
 
-export class RoomSequencer implements SequencedFeed<MessagePayload> {
+export class RoomSequencer implements SequencedFeed<RoomEventPayload> {
   #delivered: number;
-  readonly #pending = new Map<number, MessagePayload>();
+  readonly #pending = new Map<number, RoomEventPayload>();
   readonly #readStored: ReadStored;
-  readonly #emit: (message: MessagePayload) => void;
+  readonly #emit: (event: RoomEventPayload) => void;
   readonly #onReadError: (error: unknown) => void;
   #reading = false;
+  #stopped = false;
 
-  /** `deliveredSeq`: the last seq the subscriber has (or must not get); it gets everything after. */
-  constructor(deliveredSeq: number, readStored: ReadStored, emit: (message: MessagePayload) => void, onReadError: (error: unknown) => void) {
-    this.#delivered = deliveredSeq;
+  /** `deliveredEventSeq`: the last eventSeq the subscriber has (or must not get); it gets everything after. */
+  constructor(
+    deliveredEventSeq: number,
+    readStored: ReadStored,
+    emit: (event: RoomEventPayload) => void,
+    onReadError: (error: unknown) => void,
+  ) {
+    this.#delivered = deliveredEventSeq;
     this.#readStored = readStored;
     this.#emit = emit;
     this.#onReadError = onReadError;
   }
 
-  /** The last seq delivered. */
+  /** The last eventSeq emitted (or skipped as already had). */
   get position(): number {
     return this.#delivered;
   }
 
+  /** Emits nothing more, from this call on (even within a drain): the subscriber is no longer a member. */
+  stop(): void {
+    this.#stopped = true;
+    this.#pending.clear();
+  }
+
   /** A live event, or a stored one (feed-catch-up.ts). */
-  offer(message: MessagePayload): void {
-    if (message.seq <= this.#delivered) return;
-    // The common case, the next message with nothing waiting: straight through.
-    if (message.seq === this.#delivered + 1 && this.#pending.size === 0) {
-      this.#delivered = message.seq;
-      return this.#emit(message);
+  offer(event: RoomEventPayload): void {
+    if (this.#stopped || event.eventSeq <= this.#delivered) return;
+    // The common case, the next event with nothing waiting: straight through.
+    if (event.eventSeq === this.#delivered + 1 && this.#pending.size === 0) {
+      this.#delivered = event.eventSeq;
+      return this.#emit(event);
     }
-    this.#pending.set(message.seq, message);
+    this.#pending.set(event.eventSeq, event);
     this.#drain();
     if (this.#pending.size > 0) void this.#fillGaps();
   }
 
-  /** Delivers every stored message after the current position (a replay), in batches. */
+  /** Delivers every stored event after the current position (a replay), in batches. */
   async catchUp(): Promise<void> {
-    for (;;) {
+    while (!this.#stopped) {
       const batch = await this.#readStored(this.#delivered, undefined, READ_BATCH);
-      for (const message of batch) this.#accept(message);
+      for (const event of batch) this.#accept(event);
       this.#drain();
       if (batch.length < READ_BATCH) return;
     }
   }
 
-  #accept(message: MessagePayload): void {
-    if (message.seq > this.#delivered) this.#pending.set(message.seq, message);
+  #accept(event: RoomEventPayload): void {
+    if (!this.#stopped && event.eventSeq > this.#delivered) this.#pending.set(event.eventSeq, event);
   }
 
   #drain(): void {
-    for (let next = this.#pending.get(this.#delivered + 1); next; next = this.#pending.get(this.#delivered + 1)) {
-      this.#pending.delete(next.seq);
-      this.#delivered = next.seq;
+    for (let next = this.#pending.get(this.#delivered + 1); next && !this.#stopped; next = this.#pending.get(this.#delivered + 1)) {
+      this.#pending.delete(next.eventSeq);
+      this.#delivered = next.eventSeq;
       this.#emit(next);
     }
   }
@@ -71,11 +83,11 @@ export class RoomSequencer implements SequencedFeed<MessagePayload> {
     if (this.#reading) return;
     this.#reading = true;
     try {
-      while (this.#pending.size > 0) {
+      while (this.#pending.size > 0 && !this.#stopped) {
         const firstPending = Math.min(...this.#pending.keys());
         const before = this.#delivered;
         const missing = await this.#readStored(before, firstPending, READ_BATCH);
-        for (const message of missing) this.#accept(message);
+        for (const event of missing) this.#accept(event);
         this.#drain();
         if (this.#delivered === before) return; // storage had nothing new: wait for the next event
       }

@@ -33,7 +33,7 @@ export async function createRoom(
     // stored whatever pub-sub does: failing here would make a client retry and create a second group.
     await Promise.all(
       [viewer.id, ...others].map((userId) =>
-        services.pubsub.publish(topics.roomJoined(userId), { roomId: result.room.id }).catch((error: unknown) => {
+        services.pubsub.publish(topics.roomJoined(userId), { roomId: result.room.id, afterEventSeq: 0 }).catch((error: unknown) => {
           services.logger.warn({ err: error, roomId: result.room.id, userId }, 'room stored but its members not told');
         }),
       ),

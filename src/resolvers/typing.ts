@@ -5,6 +5,7 @@ import { topics, type TypingPayload } from '../pubsub/topics.ts';
 import { eventStream } from './event-stream.ts';
 import { trackPresence } from './presence.ts';
 import * as input from './input.ts';
+import { endWithMembership } from './room-log-follower.ts';
 import { roomOfViewer } from './rooms.ts';
 
 export async function setTyping(ctx: OperationContext, args: { roomId: string; isTyping: boolean }): Promise<boolean> {
@@ -37,7 +38,8 @@ export async function setTyping(ctx: OperationContext, args: { roomId: string; i
 /** The typing changes of the room's other members; the viewer's own are left out. */
 export async function typingFeed(ctx: OperationContext, roomId: string) {
   const room = await roomOfViewer(ctx, roomId);
-  return eventStream<TypingPayload>(ctx, 'typing', async ({ push, defer }) => {
+  return eventStream<TypingPayload>(ctx, 'typing', async ({ push, defer, end }) => {
+    await endWithMembership(ctx, room.id, { defer, end });
     // Counted present first: any event this subscriber sees then implies it is counted.
     defer(await trackPresence(ctx, room.id));
     defer(

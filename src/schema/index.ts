@@ -5,8 +5,10 @@ import './scalars.ts';
 import './user.ts';
 import './message.ts';
 import './room.ts';
+import './room-event.ts';
 import './typing.ts';
 import './presence.ts';
+import './read-state.ts';
 
 builder.queryType({});
 builder.mutationType({});

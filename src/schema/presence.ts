@@ -1,6 +1,7 @@
 // Presence: who is online in a room now, and the ONLINE/OFFLINE transitions.
 import type { PresencePayload } from '../pubsub/topics.ts';
 import { onlineMembers, presenceFeed } from '../resolvers/presence.ts';
+import { liveEvent } from '../resolvers/live-stream.ts';
 import { builder } from './builder.ts';
 import { UserType } from './user.ts';
 
@@ -31,6 +32,6 @@ builder.subscriptionField('presence', (t) =>
     description: "ONLINE/OFFLINE transitions of the room's members.",
     args: { roomId: t.arg.id({ required: true }) },
     subscribe: (_root, args, ctx) => presenceFeed(ctx, args.roomId),
-    resolve: (event) => event,
+    resolve: (event) => liveEvent(event),
   }),
 );

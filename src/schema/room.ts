@@ -1,10 +1,12 @@
 // Room, its connection, and the operations on rooms.
 import type { RoomRecord } from '../db/rooms-store.ts';
+import { addMembers, leaveRoom, removeMember } from '../resolvers/membership.ts';
 import { pageMessages } from '../resolvers/messages.ts';
 import { createRoom, listRooms, roomOfViewer } from '../resolvers/rooms.ts';
 import { builder } from './builder.ts';
 import { MessageConnectionType, MessageType } from './message.ts';
 import { PageInfoType, type PageInfoModel } from './page-info.ts';
+import { RoomMemberType } from './room-member.ts';
 import { UserType } from './user.ts';
 
 const RoomKindType = builder.enumType('RoomKind', { values: ['DIRECT', 'GROUP'] as const });
@@ -16,9 +18,17 @@ export const RoomType = builder.objectRef<RoomRecord>('Room').implement({
     title: t.exposeString('title', { nullable: true }),
     members: t.field({
       type: [UserType],
-      resolve: async (room, _args, ctx) => ctx.loaders.user.loadMany(await ctx.loaders.memberIds.load(room.id)) as never,
+      resolve: async (room, _args, ctx) => (await ctx.loaders.memberships.load(room.id)).map((membership) => membership.user),
+    }),
+    memberships: t.field({
+      type: [RoomMemberType],
+      description: 'Every member with their role and read position (what read receipts show).',
+      resolve: (room, _args, ctx) => ctx.loaders.memberships.load(room.id),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastEventSeq: t.exposeInt('lastEventSeq', {
+      description: "The eventSeq of the room's newest event: where a roomEvents subscription may resume from.",
+    }),
     lastMessage: t.field({
       type: MessageType,
       nullable: true,
@@ -87,3 +97,23 @@ builder.mutationField('createRoom', (t) =>
     resolve: (_root, args, ctx) => createRoom(ctx, args),
   }),
 );
+
+builder.mutationFields((t) => ({
+  addMembers: t.field({
+    type: RoomType,
+    description: 'Any member of a group room adds users; users already members are ignored.',
+    args: { roomId: t.arg.id({ required: true }), userIds: t.arg.idList({ required: true }) },
+    resolve: (_root, args, ctx) => addMembers(ctx, args),
+  }),
+  removeMember: t.field({
+    type: RoomType,
+    description: 'The owner of a group room removes a member.',
+    args: { roomId: t.arg.id({ required: true }), userId: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => removeMember(ctx, args),
+  }),
+  leaveRoom: t.boolean({
+    description: 'The caller leaves a group room.',
+    args: { roomId: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => leaveRoom(ctx, args),
+  }),
+}));

@@ -1,6 +1,7 @@
 // Typing indicators: the mutation and the subscription.
 import type { TypingPayload } from '../pubsub/topics.ts';
 import { setTyping, typingFeed } from '../resolvers/typing.ts';
+import { liveEvent } from '../resolvers/live-stream.ts';
 import { builder } from './builder.ts';
 
 const TypingEventType = builder.objectRef<TypingPayload>('TypingEvent').implement({
@@ -26,6 +27,6 @@ builder.subscriptionField('typing', (t) =>
     description: 'Typing changes of the other members of the room.',
     args: { roomId: t.arg.id({ required: true }) },
     subscribe: (_root, args, ctx) => typingFeed(ctx, args.roomId),
-    resolve: (event) => event,
+    resolve: (event) => liveEvent(event),
   }),
 );

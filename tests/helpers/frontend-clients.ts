@@ -3,7 +3,7 @@
 // of client/generated. The code is a browser's: Node 24 has the same WebSocket (graphql-ws takes the
 // global one), so nothing here is Node's own. What the tests add: each socket and app is registered
 // with disposal.ts, which stops it after the test that opened it.
-import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache, type ObservableQuery } from '@apollo/client';
+import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache, type ApolloCache, type ObservableQuery } from '@apollo/client';
 import { SetContextLink } from '@apollo/client/link/context';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { relayStylePagination } from '@apollo/client/utilities';
@@ -13,10 +13,12 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import {
   MessageAddedDocument,
   MessagesDocument,
+  RoomBadgeFragmentDoc,
   type MessageFieldsFragment,
   type MessagesQuery,
   type MessagesQueryVariables,
 } from '../../client/generated/graphql.ts';
+import { withReceipt, type ReadReceipt } from '../../client/read-state.ts';
 import { disposeLater } from './disposal.ts';
 
 // The tests' waits, first written here: still importable from here.
@@ -162,6 +164,17 @@ export function keepLive(
     stopped = true;
     unsubscribe();
   };
+}
+
+// --- Read state (either client) -------------------------------------------------------------------
+
+export { withReceipt, type ReadReceipt } from '../../client/read-state.ts';
+
+/** Apollo: applies a ReadReceipts event to the cached room, which every watched query showing it (the room list) re-renders. */
+export function applyReadReceipt(cache: ApolloCache, receipt: ReadReceipt, viewerId: string): void {
+  const id = cache.identify({ __typename: 'Room', id: receipt.roomId });
+  const room = cache.readFragment({ fragment: RoomBadgeFragmentDoc, id });
+  if (room) cache.writeFragment({ fragment: RoomBadgeFragmentDoc, id, data: withReceipt(room, receipt, viewerId) });
 }
 
 // --- urql 6 ------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 // A stored message. (roomId, seq) is unique and gap-free per room; (roomId, senderId, clientMessageId) makes sends idempotent.
+// A deleted message is a tombstone: content empty, replyToId null, deletedAt set.
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
 export const Message = defineEntity({
@@ -13,6 +14,11 @@ export const Message = defineEntity({
     content: p.text(),
     clientMessageId: p.text().nullable(),
     createdAt: p.datetime(3).defaultRaw('now()'),
+    /** The eventSeq of its MessagePosted event. */
+    eventSeq: p.integer(),
+    editedAt: p.datetime(3).nullable(),
+    deletedAt: p.datetime(3).nullable(),
+    replyToId: p.bigint('string').nullable(),
   },
 });
 

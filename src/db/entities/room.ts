@@ -1,4 +1,4 @@
-// A chat room. `lastSeq` is the seq of its newest message, bumped inside the storing transaction.
+// A chat room. `lastSeq` is the seq of its newest message, `lastEventSeq` of its newest event, both bumped inside the storing transaction.
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
 export const ROOM_KINDS = ['DIRECT', 'GROUP'] as const;
@@ -17,6 +17,8 @@ export const Room = defineEntity({
     createdBy: p.text(),
     createdAt: p.datetime(3).defaultRaw('now()'),
     lastSeq: p.integer().default(0),
+    /** The eventSeq of its newest event, bumped under the same row lock as lastSeq. */
+    lastEventSeq: p.integer().default(0),
     lastActivityAt: p.datetime(3).defaultRaw('now()'),
   },
 });

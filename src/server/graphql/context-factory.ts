@@ -41,7 +41,7 @@ export function createContextFactory(services: Services, authenticate: Authentic
       viewer,
       em: operationEm,
       services,
-      loaders: new Loaders(operationEm),
+      loaders: new Loaders(operationEm, viewer.id),
       clientAddress: initial.socketSession?.clientAddress ?? initial.clientAddress ?? 'unknown',
       // Made when first read, when an error is logged: a random id for every operation was the
       // largest share of what sends left for full collections (README, Performance).

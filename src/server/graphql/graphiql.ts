@@ -17,7 +17,7 @@ export const EXAMPLE_OPERATIONS = `# Chat API. First, in the Headers tab below, 
 query MyRooms {
   me { id name }
   rooms(first: 10) {
-    edges { node { id kind title members { id name } lastMessage { seq senderName content createdAt } } }
+    edges { node { id kind title unreadCount lastReadSeq members { id name } lastMessage { seq senderName content createdAt } } }
   }
 }
 
@@ -43,7 +43,59 @@ mutation SendMessage($roomId: ID!, $content: String!) {
 }
 
 query Room($roomId: ID!) {
-  room(id: $roomId) { id kind title createdAt members { id name } }
+  room(id: $roomId) { id kind title createdAt lastEventSeq memberships { user { id name } role lastReadSeq } }
+}
+
+# Every change of the room in order (without roomId: of all your rooms),
+# from afterEventSeq when given (the replay first). Runs until you stop it.
+subscription RoomEvents($roomId: ID) {
+  roomEvents(roomId: $roomId) {
+    __typename eventSeq actorId at
+    ... on MessagePosted { message { seq senderName content } }
+    ... on MessageEdited { message { seq content editedAt } }
+    ... on MessageDeleted { message { seq deletedAt } }
+    ... on ReactionChanged { emoji added message { seq } }
+    ... on MembershipChanged { change role user { id name } }
+  }
+}
+
+mutation EditMessage($messageId: ID!, $content: String!) {
+  editMessage(messageId: $messageId, content: $content) { seq content editedAt }
+}
+
+mutation DeleteMessage($messageId: ID!) {
+  deleteMessage(messageId: $messageId) { seq deletedAt }
+}
+
+mutation AddReaction($messageId: ID!, $emoji: String!) {
+  addReaction(messageId: $messageId, emoji: $emoji) { seq reactions { emoji count userIds } }
+}
+
+mutation RemoveReaction($messageId: ID!, $emoji: String!) {
+  removeReaction(messageId: $messageId, emoji: $emoji) { seq reactions { emoji count userIds } }
+}
+
+# Group rooms: the owner adds and removes members; anyone may leave.
+mutation AddMembers($roomId: ID!, $userIds: [ID!]!) {
+  addMembers(roomId: $roomId, userIds: $userIds) { id members { id name } }
+}
+
+mutation RemoveMember($roomId: ID!, $userId: ID!) {
+  removeMember(roomId: $roomId, userId: $userId) { id members { id name } }
+}
+
+mutation LeaveRoom($roomId: ID!) {
+  leaveRoom(roomId: $roomId)
+}
+
+# Your read position moves forward to seq (never back); the badge follows.
+mutation MarkRead($roomId: ID!, $seq: Int!) {
+  markRead(roomId: $roomId, seq: $seq) { id lastReadSeq unreadCount }
+}
+
+# Members' read positions as they move (without roomId: in all your rooms).
+subscription ReadReceipts($roomId: ID) {
+  readReceipts(roomId: $roomId) { roomId userId lastReadSeq at }
 }
 
 query History($roomId: ID!) {
@@ -77,6 +129,11 @@ const EXAMPLE_VARIABLES = JSON.stringify(
     participantIds: ['bob', 'carol'],
     title: 'Team',
     content: 'Hi Bob!',
+    messageId: '<a message id, from History>',
+    emoji: '👍',
+    userIds: ['dave'],
+    userId: 'dave',
+    seq: 1,
   },
   null,
   2,

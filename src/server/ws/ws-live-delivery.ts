@@ -7,7 +7,8 @@
 // it into its `next` frame and write that. Envelop's per-subscription wrappers are skipped too: a
 // refused subscription's errors (not a member, bad arguments) get what its plugins would do to them,
 // through `finishErrors` (masked, counted, logged when unexpected).
-import { createSourceEventStream, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { createSourceEventStream, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { DomainError } from '../../errors.ts';
 import { LiveStream } from '../../resolvers/live-stream.ts';
 import type { CompiledOperations } from '../graphql/compiled-operations.ts';
 import type { FinishErrors } from '../errors/error-reporting.ts';
@@ -36,7 +37,9 @@ export class LiveDelivery {
       return source.errors ? { ...source, errors: this.#finishErrors(source.errors) } : source;
     }
     const shared = this.#shared;
-    return new SocketFeed(source, delivery, shared.shapeOf(args), (event, shape) => shared.payloadFor(event, shape, args));
+    const ending = (error: DomainError) =>
+      Buffer.from(JSON.stringify({ errors: this.#finishErrors([new GraphQLError(error.message, { originalError: error })]) }));
+    return new SocketFeed(source, delivery, shared.shapeOf(args), (event, shape) => shared.payloadFor(event, shape, args), ending);
   }
 }
 
@@ -47,6 +50,12 @@ const CLOSING_BRACE = 0x7d;
  * What graphql-ws iterates for a live subscription: it yields nothing, since it writes each event's
  * frame itself, and is done when the source ends (graphql-ws then sends `complete`). Its `return()`
  * (the client's `complete`, or the socket closing) ends the source.
+ *
+ * A source that ends with a domain error (the subscriber's membership of the room ended) gets one
+ * last result, that error and no data, and then is done: graphql-ws sends `complete` and the
+ * socket and its other operations go on. graphql-ws has no server call that ends one operation;
+ * ending the iterator it iterates is that call. (Were the error thrown to graphql-ws instead, it
+ * would answer an `error` message, which the protocol keeps for operations refused before they run.)
  */
 class SocketFeed implements AsyncIterableIterator<never, undefined> {
   readonly #source: AsyncIterable<unknown> & Partial<AsyncIterator<unknown>>;
@@ -58,13 +67,16 @@ class SocketFeed implements AsyncIterableIterator<never, undefined> {
   #returned = false;
   /** Frames waiting on an earlier payload that is still resolving, so that frames keep the events' order. */
   #pending: Promise<void> | undefined;
+  readonly #ending: (error: DomainError) => Buffer;
 
   constructor(
     source: AsyncIterable<unknown>,
     delivery: SocketDelivery,
     shape: string,
     payloadFor: (event: unknown, shape: string) => SerialisedPayload,
+    ending: (error: DomainError) => Buffer,
   ) {
+    this.#ending = ending;
     this.#source = source;
     this.#delivery = delivery;
     this.#framePrefix = Buffer.from(`{"id":${JSON.stringify(delivery.id)},"type":"next","payload":`);
@@ -94,8 +106,15 @@ class SocketFeed implements AsyncIterableIterator<never, undefined> {
 
   async #run(): Promise<IteratorResult<never, undefined>> {
     const deliver = (event: unknown) => this.#deliver(event);
-    if (this.#source instanceof LiveStream) await this.#source.drainTo(deliver);
-    else for await (const event of this.#source) deliver(event);
+    try {
+      if (this.#source instanceof LiveStream) await this.#source.drainTo(deliver);
+      else for await (const event of this.#source) deliver(event);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      await this.#pending;
+      this.#write(this.#ending(error));
+      return DONE;
+    }
     await this.#pending;
     return DONE;
   }

@@ -2,10 +2,10 @@
 //
 // A subscription's result for an event depends on its document, the variables its selection reads,
 // and the event, never on who subscribed: no type a subscription reaches (Message, User, TypingEvent,
-// PresenceEvent) has a field that reads the viewer (tests/live-delivery.test.ts keeps it so). So a
-// room's thousand sockets subscribed with the same operation share one execution and one serialised
-// payload per event, instead of running GraphQL and JSON.stringify a thousand times. That one
-// execution runs compiled (compiled-operations.ts).
+// ReadReceipt, PresenceEvent) has a field that reads the viewer (tests/live-delivery.test.ts keeps
+// it so). So a room's thousand sockets subscribed with the same operation share one execution and
+// one serialised payload per event, instead of running GraphQL and JSON.stringify a thousand times.
+// That one execution runs compiled (compiled-operations.ts).
 import {
   getOperationAST,
   GraphQLError,
