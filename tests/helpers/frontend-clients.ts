@@ -49,10 +49,18 @@ export function chatSocket(wsUrl: string, getToken: TokenSource): WsClient {
  * `fetchMore({ variables: { last, before: startCursor } })` prepends older pages. `room(id)` reads a
  * room already in the cache (from rooms or createRoom) without a request. `onlineMembers` is a set
  * that each answer replaces (without `merge: false` Apollo warns that a shorter list loses data).
+ * A message's reactions are the whole list each time (a mutation's answer or a roomEvents message):
+ * `merge: false` replaces them, as it does each roomEvents result. possibleTypes names RoomEvent's
+ * types, so that Apollo can match the inline fragments of RoomEvents against each event without
+ * warning that data might be lost.
  */
 export function chatCache(): InMemoryCache {
   return new InMemoryCache({
+    possibleTypes: { RoomEvent: ['MessagePosted', 'MessageEdited', 'MessageDeleted', 'ReactionChanged', 'MembershipChanged'] },
     typePolicies: {
+      Message: { fields: { reactions: { merge: false } } },
+      // Events have no id: each roomEvents result replaces the last under the root (its message merges by id).
+      Subscription: { fields: { roomEvents: { merge: false } } },
       Query: {
         fields: {
           messages: relayStylePagination(['roomId']),
