@@ -26,7 +26,7 @@ import { createUser, type TestUser } from './helpers/tokens.ts';
 // Apollo in development mode, as a dev server runs it: its cache warnings are on, and none is expected.
 (globalThis as { __DEV__?: boolean }).__DEV__ = true;
 const { loadDevMessages, loadErrorMessages } = await import('@apollo/client/dev');
-const { apolloChat, urqlChat } = await import('./helpers/frontend-clients.ts');
+const { apolloChat, applyRoomEvent, urqlChat } = await import('./helpers/frontend-clients.ts');
 loadDevMessages();
 loadErrorMessages();
 
@@ -125,7 +125,10 @@ describe('Apollo Client 4: edits, deletes and reactions update the cached messag
     expect(warnings).toEqual([]);
   });
 
-  it("another member's edit, reaction and delete reach the cached message through roomEvents (replayed then live)", async () => {
+  it.each([
+    ['Apollo writes each result into the cache', 'cache-first', false],
+    ["the app writes each event's message (applyRoomEvent) on a no-cache subscription", 'no-cache', true],
+  ] as const)("another member's edit, reaction and delete reach the cached message through roomEvents (replayed then live): %s", async (_, fetchPolicy, applies) => {
     const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
     const [aliceApp, bobApp] = [apolloOf(alice), apolloOf(bob)];
     const roomId = await groupWith(aliceApp, [bob, await createUser('carol')]);
@@ -135,8 +138,13 @@ describe('Apollo Client 4: edits, deletes and reactions update the cached messag
 
     // From eventSeq 0: the replay covers whatever alice does before the subscription is live.
     const events = feed<RoomEvent>();
-    const subscription = bobApp.client.subscribe({ query: RoomEventsDocument, variables: { roomId, afterEventSeq: 0 } }).subscribe({
-      next: (result) => (result.error ? events.fail(result.error) : result.data && events.push(result.data.roomEvents)),
+    const subscription = bobApp.client.subscribe({ query: RoomEventsDocument, variables: { roomId, afterEventSeq: 0 }, fetchPolicy }).subscribe({
+      next: (result) => {
+        if (result.error) return events.fail(result.error);
+        if (!result.data) return;
+        if (applies) applyRoomEvent(bobApp.client.cache, result.data.roomEvents);
+        events.push(result.data.roomEvents);
+      },
       error: (error) => events.fail(error),
     });
     await aliceApp.client.mutate({ mutation: EditMessageDocument, variables: { messageId: message.id, content: 'hello' } });
@@ -177,20 +185,23 @@ describe('urql 6 (document cache): roomEvents delivers edits, deletes and reacti
     const allRooms = collect({});
     // The all-rooms form has no replay: alice's probes (reactions toggled on and off) go until one arrives.
     const probes = ['👀', '👁️'];
+    let emoji = probes[0]!;
     for (let i = 0; !allRooms.events.some((event) => event.__typename === 'ReactionChanged'); i++) {
-      const emoji = probes[i % 2]!;
+      emoji = probes[i % 2]!;
       await aliceApp.client.mutate({ mutation: AddReactionDocument, variables: { messageId: message.id, emoji } });
       await aliceApp.client.mutate({ mutation: RemoveReactionDocument, variables: { messageId: message.id, emoji } });
       await allRooms.waitFor((event) => event.__typename === 'ReactionChanged', 'a probe on the all-rooms subscription', 300).catch(() => undefined);
     }
-    const firstLive = allRooms.events.find((event) => event.__typename === 'ReactionChanged')!.eventSeq;
+    // The last probe's removal is the last event before the changes under test.
+    const isLastProbe = (event: RoomEvent) => event.__typename === 'ReactionChanged' && event.emoji === emoji && !event.added;
+    const lastProbe = (await allRooms.waitFor(isLastProbe, "the last probe's removal on the all-rooms subscription")).eventSeq;
 
     await aliceApp.client.mutate({ mutation: EditMessageDocument, variables: { messageId: message.id, content: 'hello' } });
     await aliceApp.client.mutate({ mutation: AddReactionDocument, variables: { messageId: message.id, emoji: '🎉' } });
     const deleted = (await aliceApp.client.mutate({ mutation: DeleteMessageDocument, variables: { messageId: message.id } })).data!.deleteMessage;
     for (const events of [oneRoom, allRooms]) await events.waitFor((event) => event.__typename === 'MessageDeleted', 'the delete on roomEvents');
 
-    const tail = (events: RoomEvent[]) => events.filter((event) => event.eventSeq > firstLive + 1);
+    const tail = (events: RoomEvent[]) => events.filter((event) => event.eventSeq > lastProbe);
     for (const events of [oneRoom, allRooms]) {
       expect(tail(events.events).map((event) => event.__typename)).toEqual(['MessageEdited', 'ReactionChanged', 'MessageDeleted']);
       expect(events.errors).toEqual([]);

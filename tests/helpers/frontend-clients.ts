@@ -11,11 +11,13 @@ import { OperationTypeNode } from 'graphql';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import {
   MessageAddedDocument,
+  MessageDetailsFragmentDoc,
   MessagesDocument,
   RoomBadgeFragmentDoc,
   type MessageFieldsFragment,
   type MessagesQuery,
   type MessagesQueryVariables,
+  type RoomEventsSubscription,
 } from '../../client/generated/graphql.ts';
 import { withReceipt, type ReadReceipt } from '../../client/read-state.ts';
 
@@ -165,6 +167,15 @@ export function keepLive(
     stopped = true;
     unsubscribe();
   };
+}
+
+/**
+ * Apollo: writes the message of a RoomEvents event (MessageEdited, MessageDeleted, ReactionChanged,
+ * MessagePosted) into the cache, merged by id: for a subscription made with `fetchPolicy: 'no-cache'`
+ * (otherwise Apollo writes the result itself).
+ */
+export function applyRoomEvent(cache: ApolloCache, event: RoomEventsSubscription['roomEvents']): void {
+  if ('message' in event) cache.writeFragment({ fragment: MessageDetailsFragmentDoc, fragmentName: 'MessageDetails', data: event.message });
 }
 
 // --- Read state (either client) -------------------------------------------------------------------
