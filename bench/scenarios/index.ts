@@ -4,7 +4,8 @@ import { direct } from './direct.ts';
 import { group } from './group.ts';
 import { history } from './history.ts';
 import { idle } from './idle.ts';
+import { mixed } from './mixed.ts';
 import { roomList } from './room-list.ts';
 import type { Scenario } from './scenario.ts';
 
-export const scenarios: Record<ScenarioName, Scenario> = { direct, group, idle, history, 'room-list': roomList };
+export const scenarios: Record<ScenarioName, Scenario> = { direct, group, mixed, idle, history, 'room-list': roomList };
