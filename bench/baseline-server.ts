@@ -2,7 +2,8 @@
 // no GraphQL and no ORM. JSON frames: auth (the same JWT), subscribe to a room (membership checked),
 // send (the service's own statements and group commit from src/db/, on the baseline schema's copy of
 // the tables), publish on Redis, and on each Redis message one pre-serialised frame to the room's sockets.
-// Also a history page (membership check + the same page query). Run by bench/run.ts as
+// Also a history page (membership check + the same page query), and edits and reactions
+// (baseline-changes.ts: the same writes under the room lock, the event published). Run by bench/run.ts as
 // `node bench/baseline-server.ts` with DATABASE_URL, REDIS_URL, JWT_SECRET, HOST, PORT.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import { WebSocketServer, WebSocket } from 'ws';
 import { createBatcher } from '../src/db/batcher.ts';
 import { SEND_BATCHING, storeMessages, type NewMessage } from '../src/db/messages-store.ts';
 import { runPrepared, type RunStatement } from '../src/db/prepared.ts';
+import { changeMessage } from './baseline-changes.ts';
 import { BASELINE_SCHEMA } from './baseline-schema.ts';
 
 const { DATABASE_URL, REDIS_URL, JWT_SECRET, HOST = '127.0.0.1', PORT = '0' } = process.env;
@@ -27,6 +29,8 @@ const key = new TextEncoder().encode(JWT_SECRET);
 const KEEP_ALIVE_MS = 12_000;
 
 const CHANNEL_PREFIX = 'baseline:room:';
+/** A room's change events: published as the service publishes roomEvents, to whoever listens (no bench socket does). */
+const EVENTS_PREFIX = 'baseline:events:';
 const local = new Map<string, Set<WebSocket>>();
 const channels = new Map<string, Promise<unknown>>();
 
@@ -47,7 +51,19 @@ interface Session {
   userName: string | null;
   rooms: Set<string>;
 }
-type Frame = { type?: string; id?: unknown; token?: string; roomId?: string; content?: string; clientMessageId?: string | null; beforeSeq?: number; last?: number };
+type Frame = {
+  type?: string;
+  id?: unknown;
+  token?: string;
+  roomId?: string;
+  messageId?: string;
+  content?: string;
+  emoji?: string;
+  added?: boolean;
+  clientMessageId?: string | null;
+  beforeSeq?: number;
+  last?: number;
+};
 
 /** Every statement is a named prepared statement, as the service's hot ones are: parsed once per connection. */
 const query = <R extends pg.QueryResultRow = pg.QueryResultRow>(name: string, text: string, values: unknown[]) =>
@@ -68,8 +84,15 @@ async function handle(socket: WebSocket, session: Session, frame: Frame): Promis
   }
   const userId = session.userId;
   if (!userId) return void socket.close(4401, 'Unauthorized');
+  if (frame.type === 'edit' || frame.type === 'react') {
+    const change =
+      frame.type === 'edit' ? { kind: 'edit' as const, content: String(frame.content) } : { kind: 'react' as const, emoji: String(frame.emoji), added: Boolean(frame.added) };
+    const changed = await changeMessage(pool, userId, String(frame.messageId), change);
+    if (changed) await publisher.publish(EVENTS_PREFIX + changed.roomId, JSON.stringify({ eventSeq: changed.eventSeq, actorId: userId, message: changed.message }));
+    return { type: 'changed', id: frame.id };
+  }
   const roomId = String(frame.roomId);
-  if (frame.type === 'send') return { type: 'sent', id: frame.id, seq: await send(roomId, userId, session.userName, frame) };
+  if (frame.type === 'send') return { type: 'sent', id: frame.id, ...(await send(roomId, userId, session.userName, frame)) };
   if (!(await isMember(roomId, userId))) throw new Error(`not a member of ${roomId}`);
   if (frame.type === 'subscribe') {
     const sockets = local.get(roomId) ?? new Set<WebSocket>();
@@ -102,12 +125,12 @@ const run: RunStatement = (statement, values) => runPrepared(pool, statement, va
 /** The service's send statements and group commit, so that it stays the ceiling: sends waiting together are stored in one statement. */
 const store = createBatcher((messages: NewMessage[]) => storeMessages(run, messages), { ...SEND_BATCHING, maxQueued: Number.POSITIVE_INFINITY });
 
-async function send(roomId: string, userId: string, userName: string | null, frame: Frame): Promise<number> {
+async function send(roomId: string, userId: string, userName: string | null, frame: Frame): Promise<{ seq: number; messageId: string }> {
   const clientMessageId = frame.clientMessageId ?? null;
   const result = await store({ roomId, senderId: userId, senderName: userName, content: String(frame.content), clientMessageId, replyToId: null });
   if (result.outcome === 'not-a-member') throw new Error(`not a member of ${roomId}`);
   if (result.outcome === 'stored') await publisher.publish(CHANNEL_PREFIX + roomId, JSON.stringify(result.message));
-  return result.message.seq;
+  return { seq: result.message.seq, messageId: result.message.id };
 }
 
 function leave(socket: WebSocket, session: Session): void {

@@ -2,12 +2,27 @@
 // would slow down with the system and hide its queueing), then deliveries may trail for a while.
 // Each message goes round-robin over the rooms and their members; every subscriber's receipt is one
 // delivery and one latency sample (send to receive, on this process's clock).
-import { benchContent } from './clients/client.ts';
-import type { Fleet } from './fleet.ts';
+import { benchContent, type SendOutcome } from './clients/client.ts';
+import type { Fleet, Member } from './fleet.ts';
 import { sleep } from './fleet.ts';
 import { Samples, type LatencySummary } from './latency.ts';
 import { cpuWindow, type CpuWindow } from './proc-stats.ts';
 import type { LadderPlan } from './spec.ts';
+
+/**
+ * One write of the offered load by `sender` in room `room` (an index of fleet.rooms): its kind, and
+ * whether the room's subscribers receive it (a send does; an edit or a reaction is no messageAdded).
+ */
+export type Write = (sender: Member, room: number, step: number, serial: number) => { kind: string; delivered: boolean; outcome: Promise<SendOutcome> };
+
+/** Every write a send (the direct and group scenarios). */
+export const sendEach =
+  (fleet: Fleet): Write =>
+  (sender, room, step, serial) => ({
+    kind: 'send',
+    delivered: true,
+    outcome: sender.client.send(fleet.rooms[room]!.id, benchContent(step, serial), `m-${step}-${serial}`),
+  });
 
 export interface StepResult {
   offeredPerSecond: number;
@@ -21,6 +36,10 @@ export interface StepResult {
   deliveredPct: number;
   deliveriesPerSecond: number;
   latencyMs: LatencySummary;
+  /** Writes by kind (send, edit, reaction ...). */
+  writes: Record<string, number>;
+  /** From a write that delivers nothing (an edit, a reaction) to its answer. */
+  changeAnswerMs: LatencySummary;
   cpu: CpuWindow;
   passed: boolean;
 }
@@ -43,8 +62,10 @@ const saturated = (step: StepResult) => step.deliveredPct < 95 || (step.latencyM
 
 const TICK_MS = 2;
 
-export async function runStep(fleet: Fleet, step: number, rate: number, plan: LadderPlan, serverPid: number): Promise<StepResult> {
+export async function runStep(fleet: Fleet, step: number, rate: number, plan: LadderPlan, serverPid: number, write: Write): Promise<StepResult> {
   const samples = new Samples();
+  const changeSamples = new Samples();
+  const writes: Record<string, number> = {};
   let delivered = 0;
   let lastDelivery = 0;
   fleet.onDelivery = (_member, sentAt, stepOf) => {
@@ -70,11 +91,15 @@ export async function runStep(fleet: Fleet, step: number, rate: number, plan: La
         const room = serial % fleet.rooms.length;
         const members = fleet.byRoom[room]!;
         const sender = members[Math.floor(serial / fleet.rooms.length) % members.length]!;
-        expected += members.length;
-        void sender.client.send(fleet.rooms[room]!.id, benchContent(step, serial), `m-${step}-${serial}`).then((outcome) => {
+        const writeStarted = performance.now();
+        const { kind, delivered: reachesSubscribers, outcome } = write(sender, room, step, serial);
+        writes[kind] = (writes[kind] ?? 0) + 1;
+        if (reachesSubscribers) expected += members.length;
+        void outcome.then((outcome) => {
           if (finished) return;
           answered++;
-          if (!outcome.ok) errorKinds[outcome.error] = (errorKinds[outcome.error] ?? 0) + 1;
+          if (!reachesSubscribers) changeSamples.add(performance.now() - writeStarted);
+          if (!outcome.ok) errorKinds[`${kind}: ${outcome.error}`] = (errorKinds[`${kind}: ${outcome.error}`] ?? 0) + 1;
         });
       }
       if (sent >= total) {
@@ -104,6 +129,8 @@ export async function runStep(fleet: Fleet, step: number, rate: number, plan: La
     deliveredPct,
     deliveriesPerSecond: Math.round(delivered / deliverySeconds),
     latencyMs,
+    writes,
+    changeAnswerMs: changeSamples.summary(),
     cpu: cpuUsed,
     passed: passes(deliveredPct, latencyMs.p99),
   };
@@ -116,11 +143,12 @@ export async function runLadder(
   serverPid: number,
   log: (line: string) => void,
   takeTurn: (step: number) => Promise<void>,
+  write: Write = sendEach(fleet),
 ): Promise<LadderResult> {
   const steps: StepResult[] = [];
   for (const [index, rate] of plan.rates.entries()) {
     await takeTurn(index + 1);
-    const result = await runStep(fleet, index + 1, rate, plan, serverPid);
+    const result = await runStep(fleet, index + 1, rate, plan, serverPid, write);
     steps.push(result);
     log(
       `${rate}/s: sent ${result.sentPerSecond}/s, delivered ${result.deliveredPct}%, p99 ${result.latencyMs.p99} ms, ` +

@@ -90,6 +90,29 @@ function ladderReport(rates: number[], service?: Ladder, baseline?: Ladder): str
   ].join('\n');
 }
 
+const CHANGE_COLUMNS: [string, (step: StepResult) => number | null][] = [
+  ['sends', (s) => s.writes?.send ?? 0],
+  ['edits', (s) => s.writes?.edit ?? 0],
+  ['reactions', (s) => s.writes?.reaction ?? 0],
+  ['answer p50 ms', (s) => s.changeAnswerMs?.p50 ?? null],
+  ['answer p95 ms', (s) => s.changeAnswerMs?.p95 ?? null],
+  ['answer p99 ms', (s) => s.changeAnswerMs?.p99 ?? null],
+  ['answer max ms', (s) => s.changeAnswerMs?.max ?? null],
+];
+
+/** mixed: the writes of each step by kind, and how fast the edits and reactions were answered (they deliver no messageAdded). */
+function changesReport(rates: number[], service?: Ladder, baseline?: Ladder): string {
+  const rows: Cell[][] = [];
+  for (const [index, rate] of rates.entries()) {
+    const pair = [service?.steps?.[index], baseline?.steps?.[index]] as const;
+    if (!pair[0] && !pair[1]) continue;
+    rows.push([rate, 'service', ...CHANGE_COLUMNS.map(([, get]) => (pair[0] ? get(pair[0]) : null))]);
+    rows.push(['', 'baseline', ...CHANGE_COLUMNS.map(([, get]) => (pair[1] ? get(pair[1]) : null))]);
+    rows.push(['', 'ratio', ...CHANGE_COLUMNS.map(([label, get]) => (!label.startsWith('answer') || !pair[0] || !pair[1] ? '—' : ratio(get(pair[0]), get(pair[1]))))]);
+  }
+  return `edits and reactions (sent/s and cpu ms/msg above count every write):\n${table(['offered/s', 'system', ...CHANGE_COLUMNS.map(([label]) => label)], rows)}`;
+}
+
 function pairReport(rows: [string, Cell, Cell][]): string {
   return table(['figure', '', 'service', 'baseline', 'ratio'], rows.map(([label, s, b]) => [label, '', s, b, ratio(s, b)]));
 }
@@ -223,7 +246,8 @@ export function printReport(run: RunResult): string {
       if (value?.error) out.push(`${system} FAILED: ${value.error}`);
       if (Array.isArray(value?.serverWarnings)) out.push(`${system} logged warnings: ${value.serverWarnings.length} (see the JSON)`);
     }
-    if (name === 'direct' || name === 'group') out.push(ladderReport(run.plan[name].rates, as<Ladder>(service), as<Ladder>(baseline)));
+    if (name === 'direct' || name === 'group' || name === 'mixed') out.push(ladderReport(run.plan[name].rates, as<Ladder>(service), as<Ladder>(baseline)));
+    if (name === 'mixed') out.push(changesReport(run.plan.mixed.rates, as<Ladder>(service), as<Ladder>(baseline)));
     if (name === 'idle') out.push(idleReport(as<Record<string, number>>(service), as<Record<string, number>>(baseline)));
     if (name === 'history') out.push(historyReport(entry.seed, as<History>(service), as<History>(baseline)));
     if (name === 'overload') out.push(overloadReport(as<Overload>(service), as<Overload>(baseline)));

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only=direct,group,idle,history,overload] [--idle-sockets=N] [--profile] [--service-node-flags="..."]
+// npm run bench [-- --quick] [--only=direct,group,mixed,idle,history,overload,room-list] [--idle-sockets=N] [--profile] [--service-node-flags="..."]
 // Creates a database of its own, then for each scenario: seeds it, starts both systems (core 0), drives
 // them with the load generator (core 1) and stops them (--quick starts each system once and runs every
 // scenario on it). A ladder's steps run on the two systems in turn (turns.ts); the other scenarios on
@@ -137,7 +137,7 @@ if (failed.length) {
 }
 
 /**
- * Starts both systems for the scenarios of a session. A ladder (direct, group) runs on both step by
+ * Starts both systems for the scenarios of a session. A ladder (direct, group, mixed) runs on both step by
  * step in turn (turns.ts); any other scenario runs on the service, then on the baseline, while the
  * other system waits idle.
  */

@@ -4,8 +4,8 @@
 export type SystemName = 'service' | 'baseline';
 export const SYSTEMS: readonly SystemName[] = ['service', 'baseline'];
 
-export type ScenarioName = 'direct' | 'group' | 'idle' | 'history' | 'overload' | 'room-list';
-export const SCENARIOS: readonly ScenarioName[] = ['direct', 'group', 'idle', 'history', 'overload', 'room-list'];
+export type ScenarioName = 'direct' | 'group' | 'mixed' | 'idle' | 'history' | 'overload' | 'room-list';
+export const SCENARIOS: readonly ScenarioName[] = ['direct', 'group', 'mixed', 'idle', 'history', 'overload', 'room-list'];
 
 /** Open-loop steps: each offered rate is held for `stepSeconds`, then deliveries may trail for `drainSeconds`. */
 export interface LadderPlan {
@@ -79,6 +79,8 @@ export interface Plan {
   freshServerPerScenario: boolean;
   direct: DirectPlan;
   group: GroupPlan;
+  /** Direct rooms as in direct; of every ten writes, one an edit and two reactions. */
+  mixed: DirectPlan;
   idle: IdlePlan;
   history: HistoryPlan;
   overload: OverloadPlan;
@@ -108,7 +110,7 @@ export interface RoomSeed {
   members: string[];
 }
 
-const SCENARIO_CODES: Record<ScenarioName, number> = { direct: 1, group: 2, idle: 3, history: 4, overload: 5, 'room-list': 6 };
+const SCENARIO_CODES: Record<ScenarioName, number> = { direct: 1, group: 2, idle: 3, history: 4, overload: 5, 'room-list': 6, mixed: 7 };
 
 /** A valid UUID derived from the run tag, the scenario and an index, so both processes compute the same. */
 export function roomId(tag: string, scenario: ScenarioName, index: number): string {

@@ -243,7 +243,7 @@ describe('the operations of client/operations', () => {
   let document: DocumentNode;
   let text: string;
   beforeAll(async () => {
-    const files = ['chat.graphql', 'read-state.graphql'];
+    const files = ['chat.graphql', 'read-state.graphql', 'room-events.graphql'];
     text = (await Promise.all(files.map((file) => readFile(new URL(`../client/operations/${file}`, import.meta.url), 'utf8')))).join('\n');
     document = parse(text);
   });
@@ -272,10 +272,11 @@ describe('the operations of client/operations', () => {
   const validated = (source: string, limits: typeof defaults) =>
     validate(schema, parseWithTokenLimit(limits.maxTokens)(source), [...specifiedRules, ...queryLimitRules(limits)]).map((error) => error.message);
 
-  it('are all there: 15 operations', () => {
+  it('are all there: 23 operations', () => {
     expect(operations().map(([name]) => name)).toEqual([
       'Me', 'Rooms', 'Room', 'Messages', 'RoomHistory', 'OnlineMembers', 'CreateRoom', 'SendMessage', 'SetTyping', 'MessageAdded', 'Typing', 'Presence',
       'RoomMemberships', 'MarkRead', 'ReadReceipts',
+      'SendReply', 'EditMessage', 'DeleteMessage', 'AddReaction', 'RemoveReaction', 'AddMembers', 'RemoveMember', 'LeaveRoom', 'RoomEvents',
     ]);
   });
 

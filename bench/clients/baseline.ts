@@ -1,8 +1,8 @@
 // The baseline's client: bench/baseline-server.ts's JSON frames on `ws`, the same socket for all.
 import { WebSocket } from 'ws';
-import { closeSocket, opened, readDelivery, type ChatClient, type Page, type SendOutcome } from './client.ts';
+import { closeSocket, opened, readDelivery, type ChatClient, type Page, type SendOutcome, type SentOutcome } from './client.ts';
 
-type ServerMessage = { type: string; id?: number; seq?: number; message?: string; messages?: { seq: number }[]; hasPrevious?: boolean };
+type ServerMessage = { type: string; id?: number; seq?: number; messageId?: string; message?: string; messages?: { seq: number }[]; hasPrevious?: boolean };
 
 export async function connectClient(url: string, token: string): Promise<ChatClient> {
   const socket = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
@@ -23,6 +23,17 @@ export async function connectClient(url: string, token: string): Promise<ChatCli
       socket.send(JSON.stringify({ ...frame, id }));
     });
 
+  /** A write frame answered by `expected`, or why not. */
+  const write = async (frame: Record<string, unknown>, expected: string): Promise<{ ok: true; answer: ServerMessage } | { ok: false; error: string }> => {
+    try {
+      const answer = await request(frame);
+      return answer.type === expected ? { ok: true, answer } : { ok: false, error: answer.message ?? answer.type };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
+    }
+  };
+  const outcomeOf = (outcome: Awaited<ReturnType<typeof write>>): SendOutcome => (outcome.ok ? { ok: true } : outcome);
+
   const client: ChatClient = {
     onDelivery: () => undefined,
     subscriptionFailures: 0,
@@ -30,14 +41,12 @@ export async function connectClient(url: string, token: string): Promise<ChatCli
       subscribed++;
       socket.send(JSON.stringify({ type: 'subscribe', roomId }));
     },
-    async send(roomId, content, clientMessageId): Promise<SendOutcome> {
-      try {
-        const answer = await request({ type: 'send', roomId, content, clientMessageId });
-        return answer.type === 'sent' ? { ok: true } : { ok: false, error: answer.message ?? answer.type };
-      } catch (error) {
-        return { ok: false, error: (error as Error).message };
-      }
+    async send(roomId, content, clientMessageId): Promise<SentOutcome> {
+      const outcome = await write({ type: 'send', roomId, content, clientMessageId }, 'sent');
+      return outcome.ok ? { ok: true, messageId: outcome.answer.messageId! } : outcome;
     },
+    edit: async (messageId, content) => outcomeOf(await write({ type: 'edit', messageId, content }, 'changed')),
+    react: async (messageId, emoji, added) => outcomeOf(await write({ type: 'react', messageId, emoji, added }, 'changed')),
     async page(roomId, previous, last): Promise<Page> {
       const answer = await request({ type: 'history', roomId, last, ...(previous ? { beforeSeq: Number(previous) } : {}) });
       if (answer.type !== 'page' || !answer.messages) throw new Error(answer.message ?? answer.type);

@@ -5,6 +5,8 @@ import type { WebSocket } from 'ws';
 import type { SystemName } from '../spec.ts';
 
 export type SendOutcome = { ok: true } | { ok: false; error: string };
+/** A send's outcome; stored, with the message's id (what an edit or a reaction names). */
+export type SentOutcome = { ok: true; messageId: string } | { ok: false; error: string };
 
 export interface Page {
   count: number;
@@ -18,7 +20,11 @@ export interface ChatClient {
   /** Counts subscriptions that ended or failed, which should never happen during a run. */
   subscriptionFailures: number;
   subscribe(roomId: string): void;
-  send(roomId: string, content: string, clientMessageId: string): Promise<SendOutcome>;
+  send(roomId: string, content: string, clientMessageId: string): Promise<SentOutcome>;
+  /** Replaces the content of the client's own message. */
+  edit(messageId: string, content: string): Promise<SendOutcome>;
+  /** Adds (or with added false, removes) the client's reaction. */
+  react(messageId: string, emoji: string, added: boolean): Promise<SendOutcome>;
   page(roomId: string, previous: string | undefined, last: number): Promise<Page>;
   close(): Promise<void>;
 }

@@ -2,12 +2,15 @@
 // `ws` rather than through graphql-ws's client, so that the generator's work per frame is as small as
 // the baseline client's. Subscriptions, mutations and queries all go over the one socket.
 import { WebSocket } from 'ws';
-import { closeSocket, opened, readDelivery, type ChatClient, type Page, type SendOutcome } from './client.ts';
+import { closeSocket, opened, readDelivery, type ChatClient, type Page, type SendOutcome, type SentOutcome } from './client.ts';
 
 const MESSAGE_FIELDS = 'id roomId seq senderId senderName content clientMessageId createdAt';
 const SUBSCRIBE = `subscription($roomId: ID) { messageAdded(roomId: $roomId) { ${MESSAGE_FIELDS} } }`;
 const SEND = `mutation($roomId: ID!, $content: String!, $clientMessageId: String) {
-  sendMessage(roomId: $roomId, content: $content, clientMessageId: $clientMessageId) { seq } }`;
+  sendMessage(roomId: $roomId, content: $content, clientMessageId: $clientMessageId) { id } }`;
+const EDIT = 'mutation($messageId: ID!, $content: String!) { editMessage(messageId: $messageId, content: $content) { id } }';
+const REACT = 'mutation($messageId: ID!, $emoji: String!) { addReaction(messageId: $messageId, emoji: $emoji) { id } }';
+const UNREACT = 'mutation($messageId: ID!, $emoji: String!) { removeReaction(messageId: $messageId, emoji: $emoji) { id } }';
 const PAGE = `query($roomId: ID!, $last: Int, $before: String) {
   messages(roomId: $roomId, last: $last, before: $before) { edges { node { ${MESSAGE_FIELDS} } } pageInfo { hasPreviousPage startCursor } } }`;
 
@@ -36,6 +39,16 @@ export async function connectClient(url: string, token: string): Promise<ChatCli
       socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
     });
   const describe = (result: Result) => result.errors?.map((e) => e.extensions?.code ?? e.message).join(', ') ?? 'no data';
+  /** A mutation whose one root field answers a message: its id, or why not. */
+  const mutate = async (query: string, variables: Record<string, unknown>): Promise<{ ok: true; id: string } | { ok: false; error: string }> => {
+    try {
+      const result = await operation(query, variables);
+      const answer = result.data && (Object.values(result.data)[0] as { id: string } | null);
+      return answer ? { ok: true, id: answer.id } : { ok: false, error: describe(result) };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
+    }
+  };
 
   const client: ChatClient = {
     onDelivery: () => undefined,
@@ -45,14 +58,12 @@ export async function connectClient(url: string, token: string): Promise<ChatCli
       subscriptions.add(id);
       socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: SUBSCRIBE, variables: { roomId } } }));
     },
-    async send(roomId, content, clientMessageId): Promise<SendOutcome> {
-      try {
-        const result = await operation(SEND, { roomId, content, clientMessageId });
-        return result.data?.sendMessage ? { ok: true } : { ok: false, error: describe(result) };
-      } catch (error) {
-        return { ok: false, error: (error as Error).message };
-      }
+    async send(roomId, content, clientMessageId): Promise<SentOutcome> {
+      const outcome = await mutate(SEND, { roomId, content, clientMessageId });
+      return outcome.ok ? { ok: true, messageId: outcome.id } : outcome;
     },
+    edit: (messageId, content) => mutate(EDIT, { messageId, content }),
+    react: (messageId, emoji, added) => mutate(added ? REACT : UNREACT, { messageId, emoji }),
     async page(roomId, previous, last): Promise<Page> {
       const result = await operation(PAGE, { roomId, last, before: previous });
       const messages = result.data?.messages as { edges: unknown[]; pageInfo: { hasPreviousPage: boolean; startCursor: string | null } } | undefined;

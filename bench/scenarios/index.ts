@@ -4,8 +4,9 @@ import { direct } from './direct.ts';
 import { group } from './group.ts';
 import { history } from './history.ts';
 import { idle } from './idle.ts';
+import { mixed } from './mixed.ts';
 import { overload } from './overload.ts';
 import { roomList } from './room-list.ts';
 import type { Scenario } from './scenario.ts';
 
-export const scenarios: Record<ScenarioName, Scenario> = { direct, group, idle, history, overload, 'room-list': roomList };
+export const scenarios: Record<ScenarioName, Scenario> = { direct, group, mixed, idle, history, overload, 'room-list': roomList };

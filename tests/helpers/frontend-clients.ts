@@ -12,11 +12,13 @@ import { OperationTypeNode } from 'graphql';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import {
   MessageAddedDocument,
+  MessageDetailsFragmentDoc,
   MessagesDocument,
   RoomBadgeFragmentDoc,
   type MessageFieldsFragment,
   type MessagesQuery,
   type MessagesQueryVariables,
+  type RoomEventsSubscription,
 } from '../../client/generated/graphql.ts';
 import { withReceipt, type ReadReceipt } from '../../client/read-state.ts';
 import { disposeLater } from './disposal.ts';
@@ -56,10 +58,18 @@ export function chatSocket(wsUrl: string, getToken: TokenSource): WsClient {
  * `fetchMore({ variables: { last, before: startCursor } })` prepends older pages. `room(id)` reads a
  * room already in the cache (from rooms or createRoom) without a request. `onlineMembers` is a set
  * that each answer replaces (without `merge: false` Apollo warns that a shorter list loses data).
+ * A message's reactions are the whole list each time (a mutation's answer or a roomEvents message):
+ * `merge: false` replaces them, as it does each roomEvents result. possibleTypes names RoomEvent's
+ * types, so that Apollo can match the inline fragments of RoomEvents against each event without
+ * warning that data might be lost.
  */
 export function chatCache(): InMemoryCache {
   return new InMemoryCache({
+    possibleTypes: { RoomEvent: ['MessagePosted', 'MessageEdited', 'MessageDeleted', 'ReactionChanged', 'MembershipChanged'] },
     typePolicies: {
+      Message: { fields: { reactions: { merge: false } } },
+      // Events have no id: each roomEvents result replaces the last under the root (its message merges by id).
+      Subscription: { fields: { roomEvents: { merge: false } } },
       Query: {
         fields: {
           messages: relayStylePagination(['roomId']),
@@ -164,6 +174,15 @@ export function keepLive(
     stopped = true;
     unsubscribe();
   };
+}
+
+/**
+ * Apollo: writes the message of a RoomEvents event (MessageEdited, MessageDeleted, ReactionChanged,
+ * MessagePosted) into the cache, merged by id: for a subscription made with `fetchPolicy: 'no-cache'`
+ * (otherwise Apollo writes the result itself).
+ */
+export function applyRoomEvent(cache: ApolloCache, event: RoomEventsSubscription['roomEvents']): void {
+  if ('message' in event) cache.writeFragment({ fragment: MessageDetailsFragmentDoc, fragmentName: 'MessageDetails', data: event.message });
 }
 
 // --- Read state (either client) -------------------------------------------------------------------
