@@ -13,7 +13,6 @@ import {
   type RoomMembersFragment,
   type RoomRole,
 } from '../../client/generated/graphql.ts';
-import { describeError } from './api.ts';
 import { userIdProblem } from './participants.ts';
 
 export interface MembersElements {
@@ -38,7 +37,7 @@ export function trackMembers(
   room: RoomFieldsFragment,
   meId: string,
   ui: MembersElements,
-  report: (message: string) => void,
+  failed: (error: CombinedError | Error) => void,
   signal: AbortSignal,
 ): Members {
   const roomId = room.id;
@@ -77,7 +76,7 @@ export function trackMembers(
     ui.addMember.hidden = ui.leave.hidden = !group || !members.has(meId);
   };
   const done = ({ error }: { error?: CombinedError }) => {
-    if (error) report(describeError(error));
+    if (error) failed(error);
     return !error;
   };
 
@@ -88,7 +87,7 @@ export function trackMembers(
       const input = ui.addMember.elements.namedItem('userId') as HTMLInputElement;
       const userId = input.value.trim();
       const problem = userIdProblem(userId);
-      if (problem) return report(problem);
+      if (problem) return failed(new Error(problem));
       if (done(await client.mutation(AddMembersDocument, { roomId, userIds: [userId] }).toPromise())) input.value = '';
     },
     { signal },
@@ -97,7 +96,7 @@ export function trackMembers(
 
   // Presence: subscribe first, then ask who is online; an event heard meanwhile is newer than the answer.
   const presence = client.subscription(PresenceDocument, { roomId }).subscribe((result) => {
-    if (result.error) return report(describeError(result.error));
+    if (result.error) return failed(result.error);
     const event = result.data?.presence;
     if (!event) return;
     heard.add(event.userId);
@@ -110,7 +109,7 @@ export function trackMembers(
     .toPromise()
     .then((result) => {
       if (closed) return;
-      if (result.error || !result.data) return report(describeError(result.error ?? new Error('no presence')));
+      if (result.error || !result.data) return failed(result.error ?? new Error('no presence'));
       for (const member of result.data.onlineMembers) if (!heard.has(member.id)) online.add(member.id);
       render();
     });

@@ -2,7 +2,7 @@
 // log followed live (new messages, edits, deletes, reactions, membership changes); who is typing and
 // which members are online; editing, deleting, reacting and replying. close() ends its subscriptions,
 // and so its presence.
-import type { AnyVariables, Client, TypedDocumentNode } from '@urql/core';
+import type { AnyVariables, Client, CombinedError, TypedDocumentNode } from '@urql/core';
 import {
   AddReactionDocument,
   DeleteMessageDocument,
@@ -18,7 +18,7 @@ import {
   type RoomEventsSubscription,
   type RoomFieldsFragment,
 } from '../../client/generated/graphql.ts';
-import { describeError } from './api.ts';
+import { describeError, isForbidden } from './api.ts';
 import { MessagePageDocument, RoomMembersNowDocument } from './documents.ts';
 import { preview, renderMessage } from './message-item.ts';
 import { trackReadState } from './read-state.ts';
@@ -62,8 +62,13 @@ export function openRoom(
   const subscriptions: { unsubscribe(): void }[] = [];
   let closed = false;
   let gone = false;
-  // Once the viewer is gone, the FORBIDDEN endings of the room's subscriptions are expected: the notice says why.
-  const reportHere = (message: string) => !gone && report(message);
+  // FORBIDDEN: the viewer is no longer a member (each of the room's subscriptions ends so when they are
+  // removed, and roomEvents first says by whom). The notice says so; nothing else is reported after.
+  const failed = (error: CombinedError | Error) => {
+    if (gone) return;
+    if (isForbidden(error)) return leftRoom('You are no longer a member of this room.');
+    report(describeError(error));
+  };
   const listen = <Data, Variables extends AnyVariables>(
     document: TypedDocumentNode<Data, Variables>,
     variables: Variables,
@@ -71,7 +76,7 @@ export function openRoom(
   ) =>
     subscriptions.push(
       client.subscription(document, variables).subscribe((result) => {
-        if (result.error) reportHere(describeError(result.error));
+        if (result.error) failed(result.error);
         else if (result.data) onData(result.data);
       }),
     );
@@ -81,8 +86,8 @@ export function openRoom(
   ui.composer.hidden = false;
   ui.messages.querySelectorAll('li.message').forEach((item) => item.remove());
 
-  const readState = trackReadState(client, room, meId, ui.seenBy, reportHere);
-  const members = trackMembers(client, room, meId, ui, reportHere, signal);
+  const readState = trackReadState(client, room, meId, ui.seenBy, failed);
+  const members = trackMembers(client, room, meId, ui, failed, signal);
 
   // Messages: each shown once, in seq order, whichever way it came (page, replay, live, own send), and
   // redrawn in place as it changes (the newest state wins: events come in eventSeq order).
@@ -98,8 +103,18 @@ export function openRoom(
     );
     ui.messages.insertBefore(item, later ?? null);
   };
-  /** A change to a message: redrawn if shown (one older than the loaded pages comes fresh with its page). */
-  const changed = (message: MessageDetailsFragment) => messages.has(message.id) && show(message);
+  /**
+   * A change to a message: redrawn if shown (one older than the loaded pages comes fresh with its
+   * page), and so are the replies that quote it.
+   */
+  const changed = (message: MessageDetailsFragment) => {
+    if (!messages.has(message.id)) return;
+    show(message);
+    for (const reply of messages.values()) {
+      if (reply.replyTo?.id !== message.id) continue;
+      show({ ...reply, replyTo: { ...reply.replyTo, content: message.content, deletedAt: message.deletedAt } });
+    }
+  };
   const scrollToEnd = () => (ui.messages.scrollTop = ui.messages.scrollHeight);
   const showNewer = (message: MessageDetailsFragment) => {
     const atEnd = ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 60;
@@ -119,7 +134,7 @@ export function openRoom(
     if (closed) return;
     if (result.error || !result.data) {
       older.loading = false;
-      return reportHere(describeError(result.error ?? new Error('no messages')));
+      return failed(result.error ?? new Error('no messages'));
     }
     // Keep the messages in view where they are while older ones are put above them.
     const fromEnd = ui.messages.scrollHeight - ui.messages.scrollTop;
@@ -155,14 +170,14 @@ export function openRoom(
     .toPromise()
     .then(async (answer) => {
       if (closed) return;
-      if (answer.error || !answer.data) return reportHere(describeError(answer.error ?? new Error('no room')));
+      if (answer.error || !answer.data) return failed(answer.error ?? new Error('no room'));
       members.reset(answer.data.room);
       listen(RoomEventsDocument, { roomId, afterEventSeq: answer.data.room.lastEventSeq }, ({ roomEvents }) =>
         waiting ? waiting.push(roomEvents) : apply(roomEvents),
       );
       const page = await client.query(MessagePageDocument, { roomId, last: PAGE_SIZE }).toPromise();
       if (closed) return;
-      if (page.error || !page.data) return reportHere(describeError(page.error ?? new Error('no messages')));
+      if (page.error || !page.data) return failed(page.error ?? new Error('no messages'));
       const { edges, pageInfo } = page.data.messages;
       edges.forEach((edge) => show(edge.node));
       setOlder(pageInfo.startCursor, pageInfo.hasPreviousPage);
@@ -266,7 +281,7 @@ export function openRoom(
     result: { error?: Parameters<typeof describeError>[0]; data?: { [key in Field]: MessageDetailsFragment } },
     field: Field,
   ) => {
-    if (result.error || !result.data) return reportHere(describeError(result.error ?? new Error('no answer')));
+    if (result.error || !result.data) return failed(result.error ?? new Error('no answer'));
     if (!closed) changed(result.data[field]);
   };
 
@@ -294,7 +309,7 @@ export function openRoom(
       if (result.error || !result.data) {
         unsent = { content, clientMessageId };
         if (input.value === '') input.value = content;
-        return reportHere(describeError(result.error ?? new Error('not sent')));
+        return failed(result.error ?? new Error('not sent'));
       }
       unsent = undefined;
       if (!closed) showNewer(asDetails(result.data.sendMessage));
