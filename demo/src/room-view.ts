@@ -84,6 +84,7 @@ export function openRoom(
   ui.title.textContent = roomTitle(room, meId);
   ui.notice.hidden = true;
   ui.composer.hidden = false;
+  ui.messages.classList.remove('gone');
   ui.messages.querySelectorAll('li.message').forEach((item) => item.remove());
 
   const readState = trackReadState(client, room, meId, ui.seenBy, failed);
@@ -193,6 +194,7 @@ export function openRoom(
     ui.notice.textContent = why;
     ui.notice.hidden = false;
     ui.composer.hidden = true;
+    ui.messages.classList.add('gone');
     setMode(undefined);
   };
 

@@ -1,8 +1,9 @@
 // The sidebar: the caller's rooms, most recent activity first, with unread badges, kept current by
-// one messageAdded and one readReceipts subscription over all of the caller's rooms (without roomId
-// they count as presence in none of them).
+// one roomEvents and one readReceipts subscription over all of the caller's rooms (without roomId
+// they count as presence in none of them): new messages, edits and deletes of the newest one, and
+// rooms the caller joins or leaves.
 import type { Client } from '@urql/core';
-import { MessageAddedDocument, ReadReceiptsDocument, RoomsDocument, type RoomFieldsFragment } from '../../client/generated/graphql.ts';
+import { ReadReceiptsDocument, RoomEventsDocument, RoomsDocument, type RoomFieldsFragment } from '../../client/generated/graphql.ts';
 import { withMessage, withReceipt } from '../../client/read-state.ts';
 import { describeError } from './api.ts';
 
@@ -40,7 +41,8 @@ export function createRoomsList(
         const preview = document.createElement('span');
         preview.className = 'preview';
         const last = room.lastMessage;
-        preview.textContent = last ? `${last.senderName ?? last.senderId}: ${last.content}` : 'No messages yet';
+        // Content is never empty but once deleted.
+        preview.textContent = last ? `${last.senderName ?? last.senderId}: ${last.content || 'message deleted'}` : 'No messages yet';
         item.append(title, preview);
         if (room.unreadCount > 0) {
           const badge = document.createElement('span');
@@ -61,14 +63,18 @@ export function createRoomsList(
     render();
   };
 
-  const live = client.subscription(MessageAddedDocument, {}).subscribe((result) => {
-    const message = result.data?.messageAdded;
-    if (!message) return;
-    const room = rooms.find((candidate) => candidate.id === message.roomId);
-    // A room we do not list yet: someone just made it with us and wrote.
-    if (!room) return void refresh();
-    const updated = { ...withMessage(room, message, meId), lastMessage: message };
-    rooms = [updated, ...rooms.filter((other) => other !== room)];
+  const live = client.subscription(RoomEventsDocument, {}).subscribe((result) => {
+    const event = result.data?.roomEvents;
+    if (!event) return;
+    const room = rooms.find((candidate) => candidate.id === event.roomId);
+    // A room we joined, or left: the list as the service has it now.
+    if (!room || (event.__typename === 'MembershipChanged' && event.user.id === meId)) return void refresh();
+    if (event.__typename === 'MessagePosted') {
+      const updated = { ...withMessage(room, event.message, meId), lastMessage: event.message };
+      rooms = [updated, ...rooms.filter((other) => other !== room)];
+    } else if ((event.__typename === 'MessageEdited' || event.__typename === 'MessageDeleted') && room.lastMessage?.id === event.message.id) {
+      rooms = rooms.map((other) => (other === room ? { ...room, lastMessage: event.message } : other));
+    }
     render();
   });
 
