@@ -56,8 +56,13 @@ export function createRoomsList(
       }),
     );
 
+  // Events in a row may each ask: only the answer to the latest question is shown (an earlier one may
+  // come last, and would leave out what came since).
+  let asked = 0;
   const refresh = async () => {
+    const question = ++asked;
     const result = await client.query(RoomsDocument, { first: 50 }).toPromise();
+    if (question !== asked) return;
     if (result.error || !result.data) return report(describeError(result.error ?? new Error('no rooms')));
     rooms = result.data.rooms.edges.map((edge) => edge.node);
     render();
