@@ -2,7 +2,8 @@
 // playwright-core: two users in two browser contexts sign in with development tokens, open their
 // direct room, see each other online, scroll back through history, and see typing and messages live,
 // the unread badge of the room list, and "seen by" under the newest message; then a group room with a
-// title, and a refusal of what is not a user id. The pages may reach only the service (no internet),
+// title, and a refusal of what is not a user id; in it, through the room event log, an edit, a delete,
+// reactions, a reply, and a member removed (whose view says so) and added back. The pages may reach only the service (no internet),
 // and nothing they ask for fails (the favicon included).
 // The test builds the demo first (demo/build.ts, about 2 s, as `npm start` does), checks that the
 // service serves it (without Chromium too), and writes test-results/browser-demo*.png.
@@ -20,6 +21,7 @@ import { range } from './helpers/waits.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SCREENSHOT = join(root, 'test-results', 'browser-demo.png');
 const GROUP_SCREENSHOT = join(root, 'test-results', 'browser-demo-group.png');
+const EVENTS_SCREENSHOT = join(root, 'test-results', 'browser-demo-events.png');
 /** More than the page loads at once (25): the first messages come only by scrolling back. */
 const HISTORY = 45;
 
@@ -145,6 +147,64 @@ describeWithChromium('the browser demo, two users in Chromium', () => {
     await bobPage.locator('#rooms li', { hasText: 'Weekend plans' }).click();
     await bobPage.locator('#messages li.message', { hasText: 'Who brings the tent?' }).waitFor();
     await screenshotSideBySide(browser, [alicePage, bobPage], GROUP_SCREENSHOT);
+  }, 60_000);
+
+  it('in the group room, edits, deletes, reactions, replies and membership changes show live on the other side', async () => {
+    const message = (page: Page, text: string) => page.locator('#messages li.message', { hasText: text });
+    const button = (page: Page, text: string, name: string) => message(page, text).getByRole('button', { name, exact: true });
+    const reaction = (page: Page, text: string, emoji: string) => message(page, text).locator(`button.reaction[data-emoji="${emoji}"]`);
+
+    // Alice edits her message: Bob sees the new text, marked edited.
+    await button(alicePage, 'Who brings the tent?', 'Edit').click();
+    await alicePage.locator('#compose-context', { hasText: 'Editing your message' }).waitFor();
+    await alicePage.fill('#composer [name=content]', 'Who brings the tent and the stove?');
+    await alicePage.press('#composer [name=content]', 'Enter');
+    await message(bobPage, 'Who brings the tent and the stove?').locator('.meta', { hasText: 'edited' }).waitFor();
+
+    // Reactions toggle: Bob's and Alice's 👍 count 2 on both sides; Bob takes his back: 1.
+    await reaction(bobPage, 'the stove', '👍').click();
+    await reaction(alicePage, 'the stove', '👍').filter({ hasText: '👍 1' }).waitFor();
+    await reaction(alicePage, 'the stove', '👍').click();
+    await reaction(bobPage, 'the stove', '👍').filter({ hasText: '👍 2' }).waitFor();
+    await reaction(bobPage, 'the stove', '👍').click();
+    await reaction(alicePage, 'the stove', '👍').filter({ hasText: '👍 1' }).waitFor();
+    expect(await reaction(alicePage, 'the stove', '👍').getAttribute('aria-pressed')).toBe('true');
+    await reaction(bobPage, 'the stove', '❤️').click();
+    await reaction(alicePage, 'the stove', '❤️').filter({ hasText: '❤️ 1' }).waitFor();
+
+    // Bob replies: Alice sees what it replies to.
+    await button(bobPage, 'the stove', 'Reply').click();
+    await bobPage.locator('#compose-context', { hasText: 'Replying to Alice: Who brings the tent and the stove?' }).waitFor();
+    await bobPage.fill('#composer [name=content]', 'I bring the tent');
+    await bobPage.press('#composer [name=content]', 'Enter');
+    await message(alicePage, 'I bring the tent').locator('.reply-to', { hasText: 'Alice: Who brings the tent and the stove?' }).waitFor();
+
+    // Alice deletes a message sent to the wrong room: Bob sees a tombstone, and its text is gone from his
+    // page (the room list's preview of the newest message included).
+    await alicePage.fill('#composer [name=content]', 'Oops, wrong room: my door code is 4711');
+    await alicePage.press('#composer [name=content]', 'Enter');
+    await message(bobPage, 'my door code is 4711').waitFor();
+    await button(alicePage, 'my door code is 4711', 'Delete').click();
+    await bobPage.locator('#messages li.message.deleted', { hasText: 'message deleted' }).waitFor();
+    await bobPage.waitForFunction(() => !document.body.textContent?.includes('4711'));
+
+    // Alice, the owner, removes Bob: his view says so and offers no composer; Alice's member list drops him.
+    await alicePage.locator(`#members li[data-user-id="${bob.id}"] button.remove`).click();
+    await bobPage.locator('#room-notice', { hasText: 'You were removed from this room by Alice.' }).waitFor();
+    await bobPage.locator('#composer').waitFor({ state: 'hidden' });
+    await alicePage.locator(`#members li[data-user-id="${bob.id}"]`).waitFor({ state: 'detached' });
+    expect(await bobPage.locator('#status').textContent()).toBe('');
+    await screenshotSideBySide(browser, [alicePage, bobPage], EVENTS_SCREENSHOT);
+
+    // Alice adds him back; he opens the room again and sees it as it is now.
+    await alicePage.fill('#add-member [name=userId]', bob.id);
+    await alicePage.click('#add-member button');
+    await alicePage.locator(`#members li[data-user-id="${bob.id}"]`).waitFor();
+    await bobPage.locator('#rooms li', { hasText: 'Weekend plans' }).click();
+    await bobPage.locator('#room-notice').waitFor({ state: 'hidden' });
+    await message(bobPage, 'I bring the tent').locator('.reply-to', { hasText: 'Alice: Who brings the tent and the stove?' }).waitFor();
+    await reaction(bobPage, 'the stove', '👍').filter({ hasText: '👍 1' }).waitFor();
+    await bobPage.locator('#composer').waitFor();
   }, 60_000);
 
   it("when the other user leaves, their presence dot turns offline", async () => {

@@ -60,6 +60,11 @@ export function connect(token: string, onConnection: (state: ConnectionState) =>
   return { client, close: () => void socket.dispose() };
 }
 
+/** Whether the service refused an operation because the caller is not (or no longer) a member of its room. */
+export function isForbidden(error: CombinedError | Error): boolean {
+  return 'graphQLErrors' in error && error.graphQLErrors.some((each) => each.extensions.code === 'FORBIDDEN');
+}
+
 /** What to show for a failed operation: the server's message and its contract code. */
 export function describeError(error: CombinedError | Error): string {
   if ('graphQLErrors' in error && error.graphQLErrors.length > 0) {

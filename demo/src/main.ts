@@ -23,9 +23,13 @@ const ui = {
 const roomElements = {
   title: byId('room-title'),
   members: byId<HTMLUListElement>('members'),
+  addMember: byId<HTMLFormElement>('add-member'),
+  leave: byId<HTMLButtonElement>('leave-room'),
+  notice: byId('room-notice'),
   messages: byId<HTMLOListElement>('messages'),
   loadOlder: byId<HTMLButtonElement>('load-older'),
   typing: byId('typing'),
+  composeContext: byId('compose-context'),
   composer: byId<HTMLFormElement>('composer'),
   seenBy: byId('seen-by'),
 };
@@ -55,7 +59,8 @@ async function signIn(token: string): Promise<void> {
 }
 
 function openInView(room: RoomFieldsFragment): void {
-  if (!session || session.room?.roomId === room.id) return;
+  // A room the viewer was removed from opens again: they may have been added back.
+  if (!session || (session.room?.roomId === room.id && !session.room.gone)) return;
   session.room?.close();
   session.room = openRoom(session.api.client, room, session.meId, roomElements, report);
   session.rooms.select(room.id);

@@ -2,9 +2,8 @@
 // every device through the receipt), and says under it which other members have seen it, from the
 // room's memberships (asked for when the room opens) and then its receipts and messages
 // (a sender has read what they sent).
-import type { Client } from '@urql/core';
+import type { Client, CombinedError } from '@urql/core';
 import { MarkReadDocument, ReadReceiptsDocument, RoomMembershipsDocument, type RoomFieldsFragment } from '../../client/generated/graphql.ts';
-import { describeError } from './api.ts';
 
 export interface ReadState {
   /** A message now shown: the newest one is marked read, and "seen by" follows it. */
@@ -17,7 +16,7 @@ export function trackReadState(
   room: RoomFieldsFragment,
   meId: string,
   seenBy: HTMLElement,
-  report: (message: string) => void,
+  failed: (error: CombinedError | Error) => void,
 ): ReadState {
   const positions = new Map<string, number>();
   const names = new Map(room.members.map((member) => [member.id, member.name ?? member.id]));
@@ -36,12 +35,12 @@ export function trackReadState(
     void client
       .mutation(MarkReadDocument, { roomId: room.id, seq: newest })
       .toPromise()
-      .then((result) => result.error && report(describeError(result.error)));
+      .then((result) => result.error && failed(result.error));
   };
   document.addEventListener('visibilitychange', markNewest);
 
   const receipts = client.subscription(ReadReceiptsDocument, { roomId: room.id }).subscribe((result) => {
-    if (result.error) return report(describeError(result.error));
+    if (result.error) return failed(result.error);
     const receipt = result.data?.readReceipts;
     if (!receipt) return;
     moved(receipt.userId, receipt.lastReadSeq);
@@ -52,7 +51,7 @@ export function trackReadState(
     .toPromise()
     .then((result) => {
       if (closed) return;
-      if (result.error || !result.data) return report(describeError(result.error ?? new Error('no room')));
+      if (result.error || !result.data) return failed(result.error ?? new Error('no room'));
       for (const membership of result.data.room.memberships) moved(membership.user.id, membership.lastReadSeq);
       render();
     });

@@ -1,14 +1,9 @@
 // The sidebar: the caller's rooms, most recent activity first, with unread badges, kept current by
-// one messageAdded and one readReceipts subscription over all of the caller's rooms (without roomId
-// they count as presence in none of them).
+// one roomEvents and one readReceipts subscription over all of the caller's rooms (without roomId
+// they count as presence in none of them): new messages, edits and deletes of the newest one, and
+// rooms the caller joins or leaves.
 import type { Client } from '@urql/core';
-import {
-  MessageAddedDocument,
-  ReadReceiptsDocument,
-  RoomsDocument,
-  type MessageFieldsFragment,
-  type RoomFieldsFragment,
-} from '../../client/generated/graphql.ts';
+import { ReadReceiptsDocument, RoomEventsDocument, RoomsDocument, type RoomFieldsFragment } from '../../client/generated/graphql.ts';
 import { withMessage, withReceipt } from '../../client/read-state.ts';
 import { describeError } from './api.ts';
 
@@ -46,7 +41,8 @@ export function createRoomsList(
         const preview = document.createElement('span');
         preview.className = 'preview';
         const last = room.lastMessage;
-        preview.textContent = last ? `${last.senderName ?? last.senderId}: ${last.content}` : 'No messages yet';
+        // Content is never empty but once deleted.
+        preview.textContent = last ? `${last.senderName ?? last.senderId}: ${last.content || 'message deleted'}` : 'No messages yet';
         item.append(title, preview);
         if (room.unreadCount > 0) {
           const badge = document.createElement('span');
@@ -60,41 +56,31 @@ export function createRoomsList(
       }),
     );
 
-  /** A live message into the list, unless its room is not listed or already holds it; answers whether listed. */
-  const apply = (message: MessageFieldsFragment) => {
-    const room = rooms.find((candidate) => candidate.id === message.roomId);
-    if (!room) return false;
-    if ((room.lastMessage?.seq ?? 0) >= message.seq) return true;
-    rooms = [{ ...withMessage(room, message, meId), lastMessage: message }, ...rooms.filter((other) => other !== room)];
-    return true;
-  };
-
-  // Messages of a room not listed yet (someone just made it with us and wrote) each ask for the list;
-  // the answers may come in any order and may predate a later message, so an answer older than one
-  // shown is dropped, and such messages are applied again to each answer until one includes them.
-  let unlisted: MessageFieldsFragment[] = [];
+  // Events in a row may each ask: only the answer to the latest question is shown (an earlier one may
+  // come last, and would leave out what came since).
   let asked = 0;
-  let shown = 0;
   const refresh = async () => {
-    const refreshing = ++asked;
+    const question = ++asked;
     const result = await client.query(RoomsDocument, { first: 50 }).toPromise();
-    if (refreshing < shown) return;
-    shown = refreshing;
+    if (question !== asked) return;
     if (result.error || !result.data) return report(describeError(result.error ?? new Error('no rooms')));
     rooms = result.data.rooms.edges.map((edge) => edge.node);
-    const includes = (message: MessageFieldsFragment) =>
-      rooms.some((room) => room.id === message.roomId && (room.lastMessage?.seq ?? 0) >= message.seq);
-    unlisted = unlisted.filter((message) => !includes(message));
-    unlisted.forEach(apply);
     render();
   };
 
-  const live = client.subscription(MessageAddedDocument, {}).subscribe((result) => {
-    const message = result.data?.messageAdded;
-    if (!message) return;
-    if (apply(message)) return render();
-    unlisted.push(message);
-    void refresh();
+  const live = client.subscription(RoomEventsDocument, {}).subscribe((result) => {
+    const event = result.data?.roomEvents;
+    if (!event) return;
+    const room = rooms.find((candidate) => candidate.id === event.roomId);
+    // A room we joined, or left: the list as the service has it now.
+    if (!room || (event.__typename === 'MembershipChanged' && event.user.id === meId)) return void refresh();
+    if (event.__typename === 'MessagePosted') {
+      const updated = { ...withMessage(room, event.message, meId), lastMessage: event.message };
+      rooms = [updated, ...rooms.filter((other) => other !== room)];
+    } else if ((event.__typename === 'MessageEdited' || event.__typename === 'MessageDeleted') && room.lastMessage?.id === event.message.id) {
+      rooms = rooms.map((other) => (other === room ? { ...room, lastMessage: event.message } : other));
+    }
+    render();
   });
 
   // Read on this or another device (the open room marks what it shows): the badge follows.
