@@ -4,11 +4,9 @@
 // transaction under the room lock with an event row; the baseline does the same writes
 // (baseline-changes.ts). Sends are delivered and timed as in direct; edits and reactions answer.
 import { benchContent } from '../clients/client.ts';
-import { connectFleet, warmUp, type Fleet, type Member } from '../fleet.ts';
-import { runLadder, type Write } from '../open-loop.ts';
-import { seedRooms } from '../seed.ts';
-import { directRooms } from '../spec.ts';
-import { SCHEMAS, type Scenario } from './scenario.ts';
+import type { Fleet, Member } from '../fleet.ts';
+import type { Write } from '../open-loop.ts';
+import { directRoomsLadder } from './direct.ts';
 
 const EDIT_SLOTS = new Set([3]);
 const REACTION_SLOTS = new Set([6, 9]);
@@ -45,24 +43,4 @@ function mixedWrites(fleet: Fleet): Write {
   };
 }
 
-export const mixed: Scenario = {
-  describe: ({ mixed: plan }) =>
-    `${plan.rooms} direct rooms, both members subscribed; of every 10 writes 7 sends, 1 edit, 2 reactions; ${plan.stepSeconds} s per offered rate`,
-  async seed(pool, tag, plan) {
-    for (const schema of SCHEMAS) await seedRooms(pool, schema, directRooms(tag, 'mixed', plan.mixed.rooms));
-    return {};
-  },
-  inTurns: true,
-  async drive(spec, log, takeTurn) {
-    const plan = spec.plan.mixed;
-    const started = performance.now();
-    const fleet = await connectFleet(spec, directRooms(spec.tag, 'mixed', plan.rooms));
-    const connectMs = Math.round(performance.now() - started);
-    const warm = await warmUp(fleet);
-    log(`${fleet.members.length} sockets connected in ${connectMs} ms, subscriptions live after ${warm.ms} ms`);
-    const ladder = await runLadder(fleet, plan, spec.serverPid, log, takeTurn, mixedWrites(fleet));
-    const subscriptionFailures = fleet.subscriptionFailures();
-    await fleet.close();
-    return { sockets: fleet.members.length, connectMs, warmUpMs: warm.ms, subscriptionFailures, ...ladder };
-  },
-};
+export const mixed = directRoomsLadder('mixed', '; of every 10 writes 7 sends, 1 edit, 2 reactions', mixedWrites);
