@@ -20,6 +20,12 @@ jest.setTimeout(90_000);
 
 const MESSAGE_ADDED = 'subscription($roomId: ID, $afterSeq: Int) { messageAdded(roomId: $roomId, afterSeq: $afterSeq) { seq } }';
 
+/** Room events this instance's listeners have received from pub-sub (chat_pubsub_received_total). */
+async function eventsReceived(server: { httpUrl: string }): Promise<number> {
+  const text = await (await fetch(server.httpUrl.replace('/graphql', '/metrics'))).text();
+  return Number(/^chat_pubsub_received_total\{topic="events"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
 async function health(httpUrl: string) {
   const response = await fetch(httpUrl.replace('/graphql', '/health'));
   return { status: response.status, body: (await response.json()) as { checks: Record<string, string> } };
@@ -27,6 +33,35 @@ async function health(httpUrl: string) {
 
 
 describeWithRedis('a Redis outage', () => {
+  it("an instance's own subscribers get its events at once, through Redis's outage too, and once: the echo from Redis is dropped", async () => {
+    const own = await startOwnRedis();
+    try {
+      const server = await startServer({ REDIS_URL: own.url });
+      const [alice, bob] = await Promise.all([createUser('alice'), createUser('bob')]);
+      const room = (await createRoom(server, alice, [bob.id])).room.id;
+      const client = wsClient(server.wsUrl, { token: alice.token });
+      const live = collect<{ seq: number }>(client, MESSAGE_ADDED, { roomId: room });
+      await waitUntilOnline(server, bob, room, alice.id);
+      const receivedBefore = await eventsReceived(server);
+      for (const i of range(1, 5)) await sendMessage(server, bob, room, `sent ${i}`);
+      await live.waitForCount(5);
+      // One event per send reached this instance's listeners: its own, not its own again from Redis.
+      await sendMessage(server, bob, room, 'sent 6');
+      await live.waitForCount(6);
+      expect((await eventsReceived(server)) - receivedBefore).toBe(6);
+
+      await own.stop();
+      await until(async () => (await health(server.httpUrl)).status === 503, 'the instance to notice the outage');
+      const during = (await sendMessage(server, bob, room, 'during')).seq;
+      // Delivered while Redis is still away: no catch-up needed on the instance that stored it.
+      await live.waitFor((event) => event.seq === during, 'the message sent during the outage, before Redis returns');
+      expect(live.events.map((event) => event.seq)).toEqual(range(1, during));
+      await client.dispose();
+    } finally {
+      await own.stop();
+    }
+  });
+
   describeWithPostgres('with two instances', () => {
     it('loses no message: sends still store and answer, live delivery resumes, and a resumed subscription gets the outage exactly once', async () => {
       const redis = await startOwnRedis();

@@ -5,7 +5,7 @@ import { createRedisPubSub } from './redis.ts';
 import type { PubSub } from './pubsub.ts';
 
 export function createPubSub(redis: RedisClients | undefined, onError: (error: unknown) => void): PubSub {
-  return redis ? createRedisPubSub(redis) : createInProcessPubSub(onError);
+  return redis ? createRedisPubSub(redis, onError) : createInProcessPubSub(onError);
 }
 
 export type { PubSub, Topic, Unsubscribe } from './pubsub.ts';
