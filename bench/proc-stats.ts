@@ -12,6 +12,18 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
+/** Reads and writes (system calls: sockets, files) the process has made so far; undefined where /proc/<pid>/io cannot be read. */
+export function ioSyscalls(pid: number): number | undefined {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const count = (name: string) => Number(new RegExp(`^${name}: (\\d+)`, 'm').exec(io)?.[1] ?? NaN);
+    const total = count('syscr') + count('syscw');
+    return Number.isFinite(total) ? total : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
@@ -33,6 +45,8 @@ export interface CpuWindow {
   serverCpuSeconds: number;
   /** Percent of one core used by the server process. */
   serverCpuPct: number;
+  /** Reads and writes the server process made in the window (each a system call), or null where unreadable. */
+  serverSyscalls: number | null;
   /** Percent of one core used by this (generator) process. */
   generatorCpuPct: number;
   /** Percent of all cores busy, whoever used them: the bench, PostgreSQL, Redis and everyone else. */
@@ -43,6 +57,7 @@ export interface CpuWindow {
 export function cpuWindow(serverPid: number): () => CpuWindow {
   const started = performance.now();
   const server = cpuSeconds(serverPid);
+  const syscalls = ioSyscalls(serverPid);
   const own = process.cpuUsage();
   const machine = machineJiffies();
   return () => {
@@ -51,10 +66,12 @@ export function cpuWindow(serverPid: number): () => CpuWindow {
     const machineNow = machineJiffies();
     const pct = (value: number) => Math.round(value * 1000) / 10;
     const serverUsed = cpuSeconds(serverPid) - server;
+    const syscallsNow = ioSyscalls(serverPid);
     return {
       seconds: Math.round(seconds * 100) / 100,
       serverCpuSeconds: Math.round(serverUsed * 100) / 100,
       serverCpuPct: pct(serverUsed / seconds),
+      serverSyscalls: syscalls === undefined || syscallsNow === undefined ? null : syscallsNow - syscalls,
       generatorCpuPct: pct((ownUsed.user + ownUsed.system) / 1e6 / seconds),
       machineBusyPct: pct((machineNow.busy - machine.busy) / Math.max(1, machineNow.total - machine.total)),
     };

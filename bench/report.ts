@@ -58,6 +58,8 @@ const LADDER_COLUMNS: [string, (step: StepResult) => number | null][] = [
   ['max ms', (s) => s.latencyMs.max],
   ['server cpu %', (s) => s.cpu.serverCpuPct],
   ['server cpu ms/msg', (s) => (s.sent ? (s.cpu.serverCpuSeconds * 1000) / s.sent : null)],
+  // Reads and writes per send (sockets to clients, PostgreSQL and Redis): each a system call, a large share of a send's CPU.
+  ['server syscalls/msg', (s) => (s.sent && s.cpu.serverSyscalls !== null && s.cpu.serverSyscalls !== undefined ? s.cpu.serverSyscalls / s.sent : null)],
   ['generator cpu %', (s) => s.cpu.generatorCpuPct],
 ];
 
