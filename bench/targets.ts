@@ -1,14 +1,22 @@
 // Starts a system under test as its own OS process, pinned to a core with taskset when available,
 // learns its port from its start-up banner (as tests/helpers/process.ts does), and stops it by PID.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SystemName } from './spec.ts';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
-/** Each system as it runs in production: the service with the Node flags of `npm start` and the Dockerfile. */
+/** The Node flags `npm start` runs the service with (package.json), read from there rather than copied. */
+function startFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const words = scripts.start.split(/\s+/);
+  return words.slice(1, words.indexOf('src/main.ts'));
+}
+
+/** Each system as it runs in production: the service with the Node flags of `npm start` (and the Dockerfile). */
 const ENTRIES: Record<SystemName, { nodeFlags: string[]; script: string; path: string }> = {
-  service: { nodeFlags: ['--max-semi-space-size=32', '--v8-pool-size=1'], script: 'src/main.ts', path: '/graphql' },
+  service: { nodeFlags: startFlags(), script: 'src/main.ts', path: '/graphql' },
   baseline: { nodeFlags: [], script: 'bench/baseline-server.ts', path: '/' },
 };
 
