@@ -23,7 +23,8 @@ export class OpenStreams {
 
   track(done: Promise<void>): void {
     this.#running.add(done);
-    void done.finally(() => this.#running.delete(done)).catch(() => undefined);
+    const forget = () => void this.#running.delete(done);
+    done.then(forget, forget);
   }
 
   /** Resolves when every stream that is ending has run its cleanups, or after `timeoutMs`. */
@@ -37,31 +38,33 @@ export class OpenStreams {
   }
 }
 
-/** `field` names the subscription in the metrics. */
+/**
+ * `field` names the subscription in the metrics. The stream's life is a chain of promises, not an
+ * async function waiting on its end: a suspended async function keeps its whole frame for as long as
+ * the subscription lives.
+ */
 export function eventStream<T>(
   ctx: OperationContext,
   field: string,
   setUp: (scope: StreamScope<T>) => Promise<void>,
 ): LiveStream<T> {
-  const { streams, logger } = ctx.services;
-  const open = ctx.services.metrics.subscriptions.labels({ field });
+  const { streams, logger, metrics } = ctx.services;
   return new LiveStream<T>((stream) => {
-    const done = (async () => {
-      const cleanups: Cleanup[] = [() => open.dec()];
-      open.inc();
-      try {
-        await setUp({ push: (value) => stream.push(value), defer: (cleanup) => cleanups.push(cleanup), end: (error) => stream.endWith(error) });
-        await stream.ended;
-      } finally {
-        for (const cleanup of cleanups.reverse()) {
-          try {
-            await cleanup();
-          } catch (error) {
-            logger.warn({ err: error }, 'a subscription cleanup failed');
-          }
+    const cleanups: Cleanup[] = [];
+    metrics.subscriptions.inc({ field });
+    const cleanUp = async () => {
+      for (const cleanup of cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch (error) {
+          logger.warn({ err: error }, 'a subscription cleanup failed');
         }
       }
-    })();
+      metrics.subscriptions.dec({ field });
+    };
+    const done = setUp({ push: (value) => stream.push(value), defer: (cleanup) => cleanups.push(cleanup), end: (error) => stream.endWith(error) })
+      .then(() => stream.ended)
+      .finally(cleanUp);
     streams.track(done);
     return done;
   });

@@ -40,16 +40,16 @@ export class LiveStream<T> implements AsyncIterableIterator<T | StreamEnding, un
   #ended = false;
   #failure: { error: unknown } | undefined;
   readonly #end = Promise.withResolvers<void>();
+  /** The end, failed or not. Nobody may await the end itself (a stream returned before it started): its rejection is read through next(). */
+  readonly #settled = this.#end.promise.catch(() => undefined);
 
   constructor(produce: Producer<T>) {
     this.#produce = produce;
-    // Nobody may await the end (a stream returned before it started): its rejection is read through next().
-    this.#end.promise.catch(() => undefined);
   }
 
   /** Resolves when the stream has ended, by either side; what the producer awaits before cleaning up. */
   get ended(): Promise<void> {
-    return this.#end.promise.catch(() => undefined);
+    return this.#settled;
   }
 
   /** The producer's side: delivers one event in order. Over MAX_QUEUED_EVENTS unread, the stream ends. */
