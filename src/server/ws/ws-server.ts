@@ -125,8 +125,13 @@ export function attachGraphqlWebSocket(options: {
     subscribe: (args) => live.subscribe(args, (args.rootValue as Subscription).delivery),
     onConnect: async (ctx) => {
       const { socket, handshake } = ctx.extra;
+      const { connectionParams } = ctx;
+      // The token is read once: what carried it would otherwise stay as long as the socket (graphql-ws
+      // keeps connection_init's payload in its ctx), a third of a KiB per socket.
+      ctx.extra.handshake = undefined;
+      (ctx as { connectionParams?: unknown }).connectionParams = undefined;
       try {
-        const viewer = await authenticate(tokenFromSocket(ctx.connectionParams, handshake));
+        const viewer = await authenticate(tokenFromSocket(connectionParams, handshake!));
         // The client may have gone while the token was checked: nothing to keep for it.
         if (socket.readyState !== socket.OPEN) return false;
         if (!userSockets.admit(viewer.id, socket)) {
@@ -158,6 +163,9 @@ export function attachGraphqlWebSocket(options: {
       );
       if (overLimit) return [overLimit];
       let document = validated.get(payload.query);
+      // graphql-ws keeps the message as long as the operation: let it keep the text the document was
+      // parsed from (shared by every operation with that text) rather than its own copy.
+      if (document?.loc?.source.body === payload.query) (payload as { query: string }).query = document.loc.source.body;
       if (!document) {
         const enveloped = yoga.getEnveloped({ socketSession: session });
         let parsed: DocumentNode;

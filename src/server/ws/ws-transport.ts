@@ -11,13 +11,13 @@ import type { Server } from 'graphql-ws';
 import type { ClientAddress } from '../http/client-address.ts';
 import { WsCloseCode } from './ws-close-codes.ts';
 import type { Logger } from 'pino';
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 
 /** What graphql-ws's hooks get as `ctx.extra`. */
 export interface SocketExtra {
   readonly socket: WebSocket;
-  /** Not the whole request, which would stay in memory as long as the socket. */
-  readonly handshake: SocketHandshake;
+  /** Not the whole request, which would stay in memory as long as the socket; dropped once connection_init is answered. */
+  handshake: SocketHandshake | undefined;
   /** Where the upgrade came from (client-address.ts), for logs. */
   readonly clientAddress: string;
   /** Writes one text frame (a Buffer holds UTF-8), under the same slow-consumer policy as graphql-ws's own frames. */
@@ -99,7 +99,7 @@ export function serveGraphqlWs(
             if (ended) return;
             // docs/contract/CONTRACT.md: a binary frame is not a valid message (graphql-ws would read it as text).
             if (isBinary) return socket.close(WsCloseCode.BadRequest, 'Binary frames are not accepted');
-            handle(String(data)).catch((error: unknown) => {
+            handle(messageOf(data)).catch((error: unknown) => {
               logger.error({ err: error }, 'a socket message could not be handled');
               socket.close(WsCloseCode.InternalServerError, 'Internal server error');
             });
@@ -114,4 +114,21 @@ export function serveGraphqlWs(
     );
     socket.once('close', (code, reason) => end(code, String(reason)));
   });
+}
+
+/**
+ * A client's message for graphql-ws: parsed when it is a JSON object, else its text, which graphql-ws
+ * refuses as its own parse would (4400). graphql-ws's handler of a subscribe message lasts as long as
+ * the subscription and keeps what it was handed: the parsed message it keeps anyway, and the text
+ * besides (a quarter of a KiB per subscription). Its parseMessage takes either (typed as text only).
+ */
+function messageOf(data: RawData): string {
+  const text = String(data);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  return typeof parsed === 'object' && parsed !== null ? (parsed as unknown as string) : text;
 }
