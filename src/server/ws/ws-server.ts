@@ -9,7 +9,6 @@
 // to the socket (ws-live-delivery.ts). A socket runs a bounded number of operations at once.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { randomUUID } from 'node:crypto';
 import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -75,7 +74,7 @@ export function attachGraphqlWebSocket(options: {
   // ws refuses a frame over maxPayload before buffering all of it, closing the socket with 1009.
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.webSocket.maxFrameBytes, handleProtocols });
   const sessions = new WeakMap<WebSocket, Session>();
-  const userSockets = new SocketsPerUser<WebSocket>(limits.webSocket.maxSocketsPerUser);
+  const userSockets = new SocketsPerUser(limits.webSocket.maxSocketsPerUser);
   const { schema } = yoga.getEnveloped();
   const compiled = new CompiledOperations(schema);
   const live = new LiveDelivery(options.finishErrors, compiled);
@@ -134,14 +133,14 @@ export function attachGraphqlWebSocket(options: {
         const viewer = await authenticate(tokenFromSocket(connectionParams, handshake!));
         // The client may have gone while the token was checked: nothing to keep for it.
         if (socket.readyState !== socket.OPEN) return false;
-        if (!userSockets.admit(viewer.id, socket)) {
+        if (!userSockets.admit(viewer.id)) {
           socket.close(
             WsCloseCode.PolicyViolation,
             `Too many sockets for this user: at most ${userSockets.max} on this server`,
           );
           return false;
         }
-        const session: Session = { viewer, id: randomUUID(), clientAddress: ctx.extra.clientAddress, finished: new DrainRate() };
+        const session: Session = { viewer, clientAddress: ctx.extra.clientAddress, finished: new DrainRate() };
         sessions.set(socket, session);
         if (viewer.expiresAt !== undefined) closeWhenExpired(socket, session, viewer.expiresAt);
         return true;
@@ -205,7 +204,7 @@ export function attachGraphqlWebSocket(options: {
       const session = sessions.get(ctx.extra.socket);
       if (!session) return;
       clearTimeout(session.expiry);
-      userSockets.release(session.viewer.id, ctx.extra.socket);
+      userSockets.release(session.viewer.id);
       sessions.delete(ctx.extra.socket);
     },
   });
