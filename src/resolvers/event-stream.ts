@@ -17,31 +17,39 @@ export interface StreamScope<T> {
   end(error: Error): void;
 }
 
-/** The app's open streams. */
+/** The app's open streams: counted from their start to the end of their cleanups. */
 export class OpenStreams {
-  readonly #running = new Set<Promise<void>>();
+  #open = 0;
+  readonly #whenNone = new Set<() => void>();
 
-  track(done: Promise<void>): void {
-    this.#running.add(done);
-    const forget = () => void this.#running.delete(done);
-    done.then(forget, forget);
+  opened(): void {
+    this.#open++;
   }
 
-  /** Resolves when every stream that is ending has run its cleanups, or after `timeoutMs`. */
+  closed(): void {
+    if (--this.#open > 0) return;
+    for (const resolve of this.#whenNone) resolve();
+    this.#whenNone.clear();
+  }
+
+  /** Resolves when every stream has ended and run its cleanups, or after `timeoutMs`. */
   async drained(timeoutMs: number): Promise<void> {
+    if (this.#open === 0) return;
     let timer: NodeJS.Timeout | undefined;
+    let resolveNone: (() => void) | undefined;
     await Promise.race([
-      Promise.allSettled([...this.#running]),
+      new Promise<void>((resolve) => this.#whenNone.add((resolveNone = resolve))),
       new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
+    this.#whenNone.delete(resolveNone!);
   }
 }
 
 /**
- * `field` names the subscription in the metrics. The stream's life is a chain of promises, not an
- * async function waiting on its end: a suspended async function keeps its whole frame for as long as
- * the subscription lives.
+ * `field` names the subscription in the metrics. The cleanups run once both the set-up has settled
+ * and the stream has ended (or the set-up failed), whichever comes last. Callbacks, not an async
+ * function awaiting the end: that would keep its frame and a chain of promises per subscription.
  */
 export function eventStream<T>(
   ctx: OperationContext,
@@ -51,6 +59,7 @@ export function eventStream<T>(
   const { streams, logger, metrics } = ctx.services;
   return new LiveStream<T>((stream) => {
     const cleanups: Cleanup[] = [];
+    streams.opened();
     metrics.subscriptions.inc({ field });
     const cleanUp = async () => {
       for (const cleanup of cleanups.reverse()) {
@@ -61,11 +70,18 @@ export function eventStream<T>(
         }
       }
       metrics.subscriptions.dec({ field });
+      streams.closed();
     };
-    const done = setUp({ push: (value) => stream.push(value), defer: (cleanup) => cleanups.push(cleanup), end: (error) => stream.endWith(error) })
-      .then(() => stream.ended)
-      .finally(cleanUp);
-    streams.track(done);
-    return done;
+    // The set-up and the end: cleanups follow the second (never inside the call that ended the stream).
+    let waiting = 2;
+    const settled = () => void (--waiting === 0 && queueMicrotask(() => void cleanUp()));
+    stream.onEnd(settled);
+    setUp({ push: (value) => stream.push(value), defer: (cleanup) => cleanups.push(cleanup), end: (error) => stream.endWith(error) }).then(
+      settled,
+      (error: unknown) => {
+        stream.fail(error);
+        settled();
+      },
+    );
   });
 }
