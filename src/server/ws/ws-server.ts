@@ -162,9 +162,6 @@ export function attachGraphqlWebSocket(options: {
       );
       if (overLimit) return [overLimit];
       let document = validated.get(payload.query);
-      // graphql-ws keeps the message as long as the operation: let it keep the text the document was
-      // parsed from (shared by every operation with that text) rather than its own copy.
-      if (document?.loc?.source.body === payload.query) (payload as { query: string }).query = document.loc.source.body;
       if (!document) {
         const enveloped = yoga.getEnveloped({ socketSession: session });
         let parsed: DocumentNode;
@@ -179,6 +176,9 @@ export function attachGraphqlWebSocket(options: {
       }
       // A subscription lives as long as its client wants: it keeps its delivery, not an execute.
       const subscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
+      // graphql-ws keeps a subscription's message as long as it lives: let it keep the text the
+      // document was parsed from (shared by every subscription with that text), not its own copy.
+      if (subscription && document.loc?.source.body === payload.query) (payload as { query: string }).query = document.loc.source.body;
       const rootValue: SocketOperation = subscription
         ? { delivery: { id, send: ctx.extra.send } }
         : {
