@@ -153,6 +153,16 @@ describeWithRedis('a Redis outage', () => {
         );
         // The all-rooms feed delivers whatever is sent once it has read its rooms' positions: once a probe arrives.
         await until(async () => (await sendMessage(b, bob, roomIds[0]!, 'probe'), allRooms.events.length > 0), 'the all-rooms feed live');
+        // So does each room's own feed once it is set up (200 of them, slower under load): a probe to each room
+        // whose feed has had nothing yet, again until every one has had one.
+        const notYetLive = () => roomIds.filter((_, i) => perRoom[i]!.events.length === 0);
+        await repeatUntil(
+          () => Promise.all(notYetLive().map((roomId) => sendMessage(b, bob, roomId, 'probe'))),
+          () => notYetLive().length === 0,
+          "every room's own feed live",
+          20_000,
+          500,
+        );
         const inRoom = (roomId: string) => allRooms.events.filter((event) => event.roomId === roomId).map((event) => event.seq);
         const last = new Map<string, number>();
         for (const roomId of roomIds) last.set(roomId, (await sendMessage(b, bob, roomId, 'before')).seq);
