@@ -13,8 +13,7 @@ const READ_BATCH = 500;
 
 export class RoomSequencer implements SequencedFeed<RoomEventPayload> {
   #delivered: number;
-  /** Events ahead of a gap, by eventSeq; made at the first such event (most feeds never see one). */
-  #pending: Map<number, RoomEventPayload> | undefined;
+  readonly #pending = new Map<number, RoomEventPayload>();
   readonly #readStored: ReadStored;
   readonly #emit: (event: RoomEventPayload) => void;
   readonly #onReadError: (error: unknown) => void;
@@ -42,20 +41,20 @@ export class RoomSequencer implements SequencedFeed<RoomEventPayload> {
   /** Emits nothing more, from this call on (even within a drain): the subscriber is no longer a member. */
   stop(): void {
     this.#stopped = true;
-    this.#pending = undefined;
+    this.#pending.clear();
   }
 
   /** A live event, or a stored one (feed-catch-up.ts). */
   offer(event: RoomEventPayload): void {
     if (this.#stopped || event.eventSeq <= this.#delivered) return;
     // The common case, the next event with nothing waiting: straight through.
-    if (event.eventSeq === this.#delivered + 1 && !this.#pending?.size) {
+    if (event.eventSeq === this.#delivered + 1 && this.#pending.size === 0) {
       this.#delivered = event.eventSeq;
       return this.#emit(event);
     }
-    this.#accept(event);
+    this.#pending.set(event.eventSeq, event);
     this.#drain();
-    if (this.#pending?.size) void this.#fillGaps();
+    if (this.#pending.size > 0) void this.#fillGaps();
   }
 
   /** Delivers every stored event after the current position (a replay), in batches. */
@@ -69,14 +68,12 @@ export class RoomSequencer implements SequencedFeed<RoomEventPayload> {
   }
 
   #accept(event: RoomEventPayload): void {
-    if (!this.#stopped && event.eventSeq > this.#delivered) (this.#pending ??= new Map()).set(event.eventSeq, event);
+    if (!this.#stopped && event.eventSeq > this.#delivered) this.#pending.set(event.eventSeq, event);
   }
 
   #drain(): void {
-    const pending = this.#pending;
-    if (!pending) return;
-    for (let next = pending.get(this.#delivered + 1); next && !this.#stopped; next = pending.get(this.#delivered + 1)) {
-      pending.delete(next.eventSeq);
+    for (let next = this.#pending.get(this.#delivered + 1); next && !this.#stopped; next = this.#pending.get(this.#delivered + 1)) {
+      this.#pending.delete(next.eventSeq);
       this.#delivered = next.eventSeq;
       this.#emit(next);
     }
@@ -86,7 +83,7 @@ export class RoomSequencer implements SequencedFeed<RoomEventPayload> {
     if (this.#reading) return;
     this.#reading = true;
     try {
-      while (this.#pending?.size && !this.#stopped) {
+      while (this.#pending.size > 0 && !this.#stopped) {
         const firstPending = Math.min(...this.#pending.keys());
         const before = this.#delivered;
         const missing = await this.#readStored(before, firstPending, READ_BATCH);
