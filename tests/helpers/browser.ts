@@ -7,7 +7,12 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { disposeLater } from './disposal.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
-const WAIT_MS = 10_000;
+/**
+ * How long a page's wait may take before the test fails: a bound, not a speed check. Generous, since
+ * in a full suite on two cores (two jest workers, the service, Chromium) GraphiQL's page took over
+ * 10 s to load and a room list's badge over 10 s to show.
+ */
+const WAIT_MS = 30_000;
 
 /** `describe` that runs only where Chromium is installed, and says so when it is skipped. */
 export const describeWithChromium = existsSync(CHROMIUM)
