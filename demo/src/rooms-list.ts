@@ -4,8 +4,8 @@
 // rooms the caller joins or leaves.
 import type { Client } from '@urql/core';
 import { ReadReceiptsDocument, RoomEventsDocument, RoomsDocument, type RoomFieldsFragment } from '../../client/generated/graphql.ts';
-import { withMessage, withReceipt } from '../../client/read-state.ts';
 import { describeError } from './api.ts';
+import { receiptChange, roomEventChange, RoomListState, type RoomsChange } from './room-list-state.ts';
 
 export interface RoomsList {
   refresh(): Promise<void>;
@@ -27,12 +27,12 @@ export function createRoomsList(
   onOpen: (room: RoomFieldsFragment) => void,
   report: (message: string) => void,
 ): RoomsList {
-  let rooms: RoomFieldsFragment[] = [];
+  const state = new RoomListState();
   let selected: string | undefined;
 
   const render = () =>
     list.replaceChildren(
-      ...rooms.map((room) => {
+      ...state.rooms.map((room) => {
         const item = document.createElement('li');
         item.dataset.roomId = room.id;
         item.setAttribute('aria-current', String(room.id === selected));
@@ -56,39 +56,32 @@ export function createRoomsList(
       }),
     );
 
-  // Events in a row may each ask: only the answer to the latest question is shown (an earlier one may
-  // come last, and would leave out what came since).
+  // Only the answer to the latest question is shown (an earlier one may come last). What came live
+  // while it was on its way is applied again over it (room-list-state.ts).
   let asked = 0;
-  const refresh = async () => {
+  const refresh = async (): Promise<void> => {
     const question = ++asked;
+    state.asking();
     const result = await client.query(RoomsDocument, { first: 50 }).toPromise();
     if (question !== asked) return;
+    const askAgain = state.answered(result.data?.rooms.edges.map((edge) => edge.node));
     if (result.error || !result.data) return report(describeError(result.error ?? new Error('no rooms')));
-    rooms = result.data.rooms.edges.map((edge) => edge.node);
+    render();
+    if (askAgain) return refresh();
+  };
+  const apply = (change: RoomsChange) => {
+    if (state.apply(change)) return void refresh();
     render();
   };
 
   const live = client.subscription(RoomEventsDocument, {}).subscribe((result) => {
     const event = result.data?.roomEvents;
-    if (!event) return;
-    const room = rooms.find((candidate) => candidate.id === event.roomId);
-    // A room we joined, or left: the list as the service has it now.
-    if (!room || (event.__typename === 'MembershipChanged' && event.user.id === meId)) return void refresh();
-    if (event.__typename === 'MessagePosted') {
-      const updated = { ...withMessage(room, event.message, meId), lastMessage: event.message };
-      rooms = [updated, ...rooms.filter((other) => other !== room)];
-    } else if ((event.__typename === 'MessageEdited' || event.__typename === 'MessageDeleted') && room.lastMessage?.id === event.message.id) {
-      rooms = rooms.map((other) => (other === room ? { ...room, lastMessage: event.message } : other));
-    }
-    render();
+    if (event) apply(roomEventChange(event, meId));
   });
-
   // Read on this or another device (the open room marks what it shows): the badge follows.
   const receipts = client.subscription(ReadReceiptsDocument, {}).subscribe((result) => {
     const receipt = result.data?.readReceipts;
-    if (!receipt) return;
-    rooms = rooms.map((room) => (room.id === receipt.roomId ? withReceipt(room, receipt, meId) : room));
-    render();
+    if (receipt) apply(receiptChange(receipt, meId));
   });
 
   return {
