@@ -29,27 +29,31 @@ export function operationsOverLimit(
   );
 }
 
-/** The sockets each user holds open on this instance. */
-export class SocketsPerUser<S extends object> {
-  readonly #sockets = new Map<string, Set<S>>();
+/**
+ * How many sockets each user holds open on this instance: counts, not the sockets (a Set per user
+ * was about 150 bytes per socket). The caller releases only what it admitted, once.
+ */
+export class SocketsPerUser {
+  readonly #held = new Map<string, number>();
   readonly max: number;
 
   constructor(max: number) {
     this.max = max;
   }
 
-  /** Counts `socket` for `userId` and says true, or says false when the user already holds `max`. */
-  admit(userId: string, socket: S): boolean {
-    const held = this.#sockets.get(userId) ?? new Set<S>();
-    if (held.size >= this.max) return false;
-    held.add(socket);
-    this.#sockets.set(userId, held);
+  /** Counts one more socket for `userId` and says true, or says false when the user already holds `max`. */
+  admit(userId: string): boolean {
+    const held = this.#held.get(userId) ?? 0;
+    if (held >= this.max) return false;
+    this.#held.set(userId, held + 1);
     return true;
   }
 
-  release(userId: string, socket: S): void {
-    const held = this.#sockets.get(userId);
-    if (!held?.delete(socket)) return;
-    if (held.size === 0) this.#sockets.delete(userId);
+  /** One socket admitted for `userId` has closed. */
+  release(userId: string): void {
+    const held = this.#held.get(userId);
+    if (held === undefined) return;
+    if (held > 1) this.#held.set(userId, held - 1);
+    else this.#held.delete(userId);
   }
 }

@@ -6,6 +6,14 @@ import type { Metrics } from './metrics.ts';
 const topicKind = (channel: string) => channel.slice(channel.lastIndexOf(':') + 1);
 
 export function countingPubSub(inner: PubSub, metrics: Metrics): PubSub {
+  // One labelled counter per topic kind: prom-client's labels() makes a new object of five bound
+  // functions at each call, which every channel subscribed would otherwise keep.
+  const receivedBy = new Map<string, { inc(): void }>();
+  const receivedOf = (kind: string) => {
+    let received = receivedBy.get(kind);
+    if (!received) receivedBy.set(kind, (received = metrics.pubsubReceived.labels({ topic: kind })));
+    return received;
+  };
   return {
     ...inner,
     async publish(topic, payload) {
@@ -13,7 +21,7 @@ export function countingPubSub(inner: PubSub, metrics: Metrics): PubSub {
       metrics.pubsubPublished.inc({ topic: topicKind(topic.channel) });
     },
     subscribe(topic, listener) {
-      const received = metrics.pubsubReceived.labels({ topic: topicKind(topic.channel) });
+      const received = receivedOf(topicKind(topic.channel));
       return inner.subscribe(topic, (payload) => {
         received.inc();
         listener(payload);

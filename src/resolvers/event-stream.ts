@@ -17,52 +17,71 @@ export interface StreamScope<T> {
   end(error: Error): void;
 }
 
-/** The app's open streams. */
+/** The app's open streams: counted from their start to the end of their cleanups. */
 export class OpenStreams {
-  readonly #running = new Set<Promise<void>>();
+  #open = 0;
+  readonly #whenNone = new Set<() => void>();
 
-  track(done: Promise<void>): void {
-    this.#running.add(done);
-    void done.finally(() => this.#running.delete(done)).catch(() => undefined);
+  opened(): void {
+    this.#open++;
   }
 
-  /** Resolves when every stream that is ending has run its cleanups, or after `timeoutMs`. */
+  closed(): void {
+    if (--this.#open > 0) return;
+    for (const resolve of this.#whenNone) resolve();
+    this.#whenNone.clear();
+  }
+
+  /** Resolves when every stream has ended and run its cleanups, or after `timeoutMs`. */
   async drained(timeoutMs: number): Promise<void> {
+    if (this.#open === 0) return;
     let timer: NodeJS.Timeout | undefined;
+    let resolveNone: (() => void) | undefined;
     await Promise.race([
-      Promise.allSettled([...this.#running]),
+      new Promise<void>((resolve) => this.#whenNone.add((resolveNone = resolve))),
       new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
+    this.#whenNone.delete(resolveNone!);
   }
 }
 
-/** `field` names the subscription in the metrics. */
+/**
+ * `field` names the subscription in the metrics. The cleanups run once both the set-up has settled
+ * and the stream has ended (or the set-up failed), whichever comes last. Callbacks, not an async
+ * function awaiting the end: that would keep its frame and a chain of promises per subscription.
+ */
 export function eventStream<T>(
   ctx: OperationContext,
   field: string,
   setUp: (scope: StreamScope<T>) => Promise<void>,
 ): LiveStream<T> {
-  const { streams, logger } = ctx.services;
-  const open = ctx.services.metrics.subscriptions.labels({ field });
+  const { streams, logger, metrics } = ctx.services;
   return new LiveStream<T>((stream) => {
-    const done = (async () => {
-      const cleanups: Cleanup[] = [() => open.dec()];
-      open.inc();
-      try {
-        await setUp({ push: (value) => stream.push(value), defer: (cleanup) => cleanups.push(cleanup), end: (error) => stream.endWith(error) });
-        await stream.ended;
-      } finally {
-        for (const cleanup of cleanups.reverse()) {
-          try {
-            await cleanup();
-          } catch (error) {
-            logger.warn({ err: error }, 'a subscription cleanup failed');
-          }
+    const cleanups: Cleanup[] = [];
+    streams.opened();
+    metrics.subscriptions.inc({ field });
+    const cleanUp = async () => {
+      for (const cleanup of cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch (error) {
+          logger.warn({ err: error }, 'a subscription cleanup failed');
         }
       }
-    })();
-    streams.track(done);
-    return done;
+      metrics.subscriptions.dec({ field });
+      streams.closed();
+    };
+    // The set-up and the end: cleanups follow the second (never inside the call that ended the stream).
+    let waiting = 2;
+    const settled = () => void (--waiting === 0 && queueMicrotask(() => void cleanUp()));
+    stream.onEnd(settled);
+    setUp({ push: (value) => stream.push(value), defer: (cleanup) => cleanups.push(cleanup), end: (error) => stream.endWith(error) }).then(
+      settled,
+      (error: unknown) => {
+        stream.fail(error);
+        settled();
+      },
+    );
   });
 }

@@ -47,7 +47,10 @@ export class FeedCatchUp {
     this.#onError = onError;
   }
 
-  /** Catches `feed` up from `source` at each resume until the returned function is called. */
+  /**
+   * Catches `feed` up from `source` at each resume until the returned function is called. The group
+   * keeps the first feed's source: a later feed's is not kept (one per room, not per subscriber).
+   */
   follow<E>(source: SequencedSource<E>, feed: SequencedFeed<E>): Stop {
     let group = this.#groups.get(source.key);
     if (!group) this.#groups.set(source.key, (group = { source: source as SequencedSource<unknown>, feeds: new Set() }));
@@ -55,7 +58,8 @@ export class FeedCatchUp {
     joined.feeds.add(feed as SequencedFeed<unknown>);
     return () => {
       joined.feeds.delete(feed as SequencedFeed<unknown>);
-      if (joined.feeds.size === 0 && this.#groups.get(source.key) === joined) this.#groups.delete(source.key);
+      const { key } = joined.source;
+      if (joined.feeds.size === 0 && this.#groups.get(key) === joined) this.#groups.delete(key);
     };
   }
 

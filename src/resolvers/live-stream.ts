@@ -4,12 +4,17 @@
 // - handed to a sink as they come (`drainTo`): the WebSocket's live delivery writes each event to its
 //   socket at once, with no promise per event (see server/ws/ws-live-delivery.ts).
 // Its producer starts on first use, not before, and its end (the consumer's `return()`, or the
-// producer's own) is what the producer waits on to release its resources.
+// producer's own) is what the producer waits on to release its resources. Both ends are told by
+// callbacks, not promises: an idle subscription then holds no chain of pending promises.
 
 /** Queued events a consumer may leave unread before the stream ends (it can resume with afterSeq). */
 const MAX_QUEUED_EVENTS = 1024;
 
-export type Producer<T> = (stream: LiveStream<T>) => Promise<void>;
+/** Starts producing into `stream`; a failure is the producer's to report (`fail`). */
+export type Producer<T> = (stream: LiveStream<T>) => void;
+
+/** How a stream ended: `failure` when its producer failed. */
+export type EndListener = (failure: { error: unknown } | undefined) => void;
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
@@ -39,17 +44,19 @@ export class LiveStream<T> implements AsyncIterableIterator<T | StreamEnding, un
   #started = false;
   #ended = false;
   #failure: { error: unknown } | undefined;
-  readonly #end = Promise.withResolvers<void>();
+  /** The producer's listener for the end (onEnd). */
+  #onEnd: (() => void) | undefined;
+  /** The sink's listener for the end (drainTo). */
+  #onDrained: EndListener | undefined;
 
   constructor(produce: Producer<T>) {
     this.#produce = produce;
-    // Nobody may await the end (a stream returned before it started): its rejection is read through next().
-    this.#end.promise.catch(() => undefined);
   }
 
-  /** Resolves when the stream has ended, by either side; what the producer awaits before cleaning up. */
-  get ended(): Promise<void> {
-    return this.#end.promise.catch(() => undefined);
+  /** Calls `listener` once the stream has ended, by either side (at once if it has): what the producer waits on before cleaning up. */
+  onEnd(listener: () => void): void {
+    if (this.#ended) return listener();
+    this.#onEnd = listener;
   }
 
   /** The producer's side: delivers one event in order. Over MAX_QUEUED_EVENTS unread, the stream ends. */
@@ -71,7 +78,7 @@ export class LiveStream<T> implements AsyncIterableIterator<T | StreamEnding, un
     this.#ended = true;
     this.#waiting?.resolve(DONE);
     this.#waiting = undefined;
-    this.#end.resolve();
+    this.#ending(undefined);
   }
 
   /**
@@ -92,7 +99,15 @@ export class LiveStream<T> implements AsyncIterableIterator<T | StreamEnding, un
     this.#ended = true;
     this.#waiting?.reject(error);
     this.#waiting = undefined;
-    this.#end.reject(error);
+    this.#ending({ error });
+  }
+
+  #ending(failure: { error: unknown } | undefined): void {
+    const onEnd = this.#onEnd;
+    const onDrained = this.#onDrained;
+    this.#onEnd = this.#onDrained = undefined;
+    onDrained?.(failure);
+    onEnd?.();
   }
 
   next(): Promise<IteratorResult<T | StreamEnding, undefined>> {
@@ -120,13 +135,14 @@ export class LiveStream<T> implements AsyncIterableIterator<T | StreamEnding, un
     return this.return();
   }
 
-  /** Hands every event to `sink` as it is pushed (queued ones first). Resolves at the end; rejects if the producer failed. */
-  drainTo(sink: (value: T) => void): Promise<void> {
+  /** Hands every event to `sink` as it is pushed (queued ones first), then tells `onEnd` how the stream ended. */
+  drainTo(sink: (value: T) => void, onEnd: EndListener): void {
     // Nothing is queued before the producer starts, which drainTo does: no StreamEnding among these.
     for (const value of this.#queue.splice(0)) sink(value as T);
+    if (this.#ended) return onEnd(this.#failure);
     this.#sink = sink;
+    this.#onDrained = onEnd;
     this.#start();
-    return this.#end.promise;
   }
 
   [Symbol.asyncIterator](): this {
@@ -136,6 +152,6 @@ export class LiveStream<T> implements AsyncIterableIterator<T | StreamEnding, un
   #start(): void {
     if (this.#started) return;
     this.#started = true;
-    this.#produce(this).catch((error: unknown) => this.fail(error));
+    this.#produce(this);
   }
 }

@@ -28,12 +28,13 @@ export async function messageFeed(ctx: OperationContext, args: { roomId?: string
     if (afterSeq !== undefined) throw new BadInput('afterSeq needs a roomId', 'afterSeq');
     return eventStream<MessagePayload>(ctx, 'messageAdded', (scope) => followAllRooms(ctx, scope, newMessageOf(ctx, scope.push)));
   }
-  const room = await roomOfViewer(ctx, args.roomId);
+  // Its id only: the feed's closures keep what they name as long as the subscription.
+  const { id: roomId } = await roomOfViewer(ctx, args.roomId);
   return eventStream<MessagePayload>(ctx, 'messageAdded', async (scope) => {
     // An afterSeq past the latest seq resumes from the latest message: the next one is new to this
     // client and must reach it (docs/contract/CONTRACT.md), though its seq is not above afterSeq.
     const start = (position: FeedPosition) => (afterSeq === undefined ? position.lastEventSeq : position.eventSeqOfSeq);
-    await followOneRoom(ctx, scope, { roomId: room.id, start, replay: afterSeq !== undefined, afterSeq }, newMessageOf(ctx, scope.push));
-    scope.defer(await trackPresence(ctx, room.id));
+    await followOneRoom(ctx, scope, { roomId, start, replay: afterSeq !== undefined, afterSeq }, newMessageOf(ctx, scope.push));
+    scope.defer(await trackPresence(ctx, roomId));
   });
 }

@@ -14,13 +14,14 @@ export async function roomEventFeed(ctx: OperationContext, args: { roomId?: stri
     if (afterEventSeq !== undefined) throw new BadInput('afterEventSeq needs a roomId', 'afterEventSeq');
     return eventStream<RoomEventPayload>(ctx, 'roomEvents', (scope) => followAllRooms(ctx, scope, scope.push));
   }
-  const room = await roomOfViewer(ctx, args.roomId);
+  // Its id only: the feed's closures keep what they name as long as the subscription.
+  const { id: roomId } = await roomOfViewer(ctx, args.roomId);
   return eventStream<RoomEventPayload>(ctx, 'roomEvents', (scope) =>
     followOneRoom(
       ctx,
       scope,
       {
-        roomId: room.id,
+        roomId,
         // Past the newest event: nothing to replay, and the next event is new to this client.
         start: (position) => Math.min(afterEventSeq ?? position.lastEventSeq, position.lastEventSeq),
         replay: afterEventSeq !== undefined,

@@ -13,7 +13,8 @@ const READ_BATCH = 500;
 
 export class RoomSequencer implements SequencedFeed<RoomEventPayload> {
   #delivered: number;
-  readonly #pending = new Map<number, RoomEventPayload>();
+  /** Events ahead of a gap, by eventSeq; made at the first such event (most feeds never see one). */
+  #pending: Map<number, RoomEventPayload> | undefined;
   readonly #readStored: ReadStored;
   readonly #emit: (event: RoomEventPayload) => void;
   readonly #onReadError: (error: unknown) => void;
@@ -41,20 +42,20 @@ export class RoomSequencer implements SequencedFeed<RoomEventPayload> {
   /** Emits nothing more, from this call on (even within a drain): the subscriber is no longer a member. */
   stop(): void {
     this.#stopped = true;
-    this.#pending.clear();
+    this.#pending = undefined;
   }
 
   /** A live event, or a stored one (feed-catch-up.ts). */
   offer(event: RoomEventPayload): void {
     if (this.#stopped || event.eventSeq <= this.#delivered) return;
     // The common case, the next event with nothing waiting: straight through.
-    if (event.eventSeq === this.#delivered + 1 && this.#pending.size === 0) {
+    if (event.eventSeq === this.#delivered + 1 && !this.#pending?.size) {
       this.#delivered = event.eventSeq;
       return this.#emit(event);
     }
-    this.#pending.set(event.eventSeq, event);
+    this.#accept(event);
     this.#drain();
-    if (this.#pending.size > 0) void this.#fillGaps();
+    if (this.#pending?.size) void this.#fillGaps();
   }
 
   /** Delivers every stored event after the current position (a replay), in batches. */
@@ -68,12 +69,14 @@ export class RoomSequencer implements SequencedFeed<RoomEventPayload> {
   }
 
   #accept(event: RoomEventPayload): void {
-    if (!this.#stopped && event.eventSeq > this.#delivered) this.#pending.set(event.eventSeq, event);
+    if (!this.#stopped && event.eventSeq > this.#delivered) (this.#pending ??= new Map()).set(event.eventSeq, event);
   }
 
   #drain(): void {
-    for (let next = this.#pending.get(this.#delivered + 1); next && !this.#stopped; next = this.#pending.get(this.#delivered + 1)) {
-      this.#pending.delete(next.eventSeq);
+    const pending = this.#pending;
+    if (!pending) return;
+    for (let next = pending.get(this.#delivered + 1); next && !this.#stopped; next = pending.get(this.#delivered + 1)) {
+      pending.delete(next.eventSeq);
       this.#delivered = next.eventSeq;
       this.#emit(next);
     }
@@ -83,7 +86,7 @@ export class RoomSequencer implements SequencedFeed<RoomEventPayload> {
     if (this.#reading) return;
     this.#reading = true;
     try {
-      while (this.#pending.size > 0 && !this.#stopped) {
+      while (this.#pending?.size && !this.#stopped) {
         const firstPending = Math.min(...this.#pending.keys());
         const before = this.#delivered;
         const missing = await this.#readStored(before, firstPending, READ_BATCH);

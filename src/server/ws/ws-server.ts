@@ -9,7 +9,6 @@
 // to the socket (ws-live-delivery.ts). A socket runs a bounded number of operations at once.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { randomUUID } from 'node:crypto';
 import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { handleProtocols, makeServer } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -75,7 +74,7 @@ export function attachGraphqlWebSocket(options: {
   // ws refuses a frame over maxPayload before buffering all of it, closing the socket with 1009.
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.webSocket.maxFrameBytes, handleProtocols });
   const sessions = new WeakMap<WebSocket, Session>();
-  const userSockets = new SocketsPerUser<WebSocket>(limits.webSocket.maxSocketsPerUser);
+  const userSockets = new SocketsPerUser(limits.webSocket.maxSocketsPerUser);
   const { schema } = yoga.getEnveloped();
   const compiled = new CompiledOperations(schema);
   const live = new LiveDelivery(options.finishErrors, compiled);
@@ -125,18 +124,23 @@ export function attachGraphqlWebSocket(options: {
     subscribe: (args) => live.subscribe(args, (args.rootValue as Subscription).delivery),
     onConnect: async (ctx) => {
       const { socket, handshake } = ctx.extra;
+      const { connectionParams } = ctx;
+      // The token is read once: what carried it would otherwise stay as long as the socket (graphql-ws
+      // keeps connection_init's payload in its ctx), a third of a KiB per socket.
+      ctx.extra.handshake = undefined;
+      (ctx as { connectionParams?: unknown }).connectionParams = undefined;
       try {
-        const viewer = await authenticate(tokenFromSocket(ctx.connectionParams, handshake));
+        const viewer = await authenticate(tokenFromSocket(connectionParams, handshake!));
         // The client may have gone while the token was checked: nothing to keep for it.
         if (socket.readyState !== socket.OPEN) return false;
-        if (!userSockets.admit(viewer.id, socket)) {
+        if (!userSockets.admit(viewer.id)) {
           socket.close(
             WsCloseCode.PolicyViolation,
             `Too many sockets for this user: at most ${userSockets.max} on this server`,
           );
           return false;
         }
-        const session: Session = { viewer, id: randomUUID(), clientAddress: ctx.extra.clientAddress, finished: new DrainRate() };
+        const session: Session = { viewer, clientAddress: ctx.extra.clientAddress, finished: new DrainRate() };
         sessions.set(socket, session);
         if (viewer.expiresAt !== undefined) closeWhenExpired(socket, session, viewer.expiresAt);
         return true;
@@ -172,6 +176,9 @@ export function attachGraphqlWebSocket(options: {
       }
       // A subscription lives as long as its client wants: it keeps its delivery, not an execute.
       const subscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
+      // graphql-ws keeps a subscription's message as long as it lives: let it keep the text the
+      // document was parsed from (shared by every subscription with that text), not its own copy.
+      if (subscription && document.loc?.source.body === payload.query) (payload as { query: string }).query = document.loc.source.body;
       const rootValue: SocketOperation = subscription
         ? { delivery: { id, send: ctx.extra.send } }
         : {
@@ -197,7 +204,7 @@ export function attachGraphqlWebSocket(options: {
       const session = sessions.get(ctx.extra.socket);
       if (!session) return;
       clearTimeout(session.expiry);
-      userSockets.release(session.viewer.id, ctx.extra.socket);
+      userSockets.release(session.viewer.id);
       sessions.delete(ctx.extra.socket);
     },
   });
