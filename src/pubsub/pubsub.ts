@@ -10,7 +10,12 @@ export interface Topic<T> {
 export type Unsubscribe = () => void;
 
 export interface PubSub {
-  /** Delivers the payload to every subscriber of the topic, on every instance. */
+  /**
+   * Delivers the payload to every subscriber of the topic, on every instance: to this instance's
+   * before it returns, to others' through Redis. Resolves when Redis has taken it (rejects if it
+   * could not): callers that answer a client do not wait for that, since a lost event is read back
+   * from storage by the feeds, and the answer then leaves in the same write as the socket's own delivery.
+   */
   publish<T>(topic: Topic<T>, payload: T): Promise<void>;
   /** Calls the listener for each payload published after the returned promise resolves. */
   subscribe<T>(topic: Topic<T>, listener: (payload: T) => void): Promise<Unsubscribe>;

@@ -42,9 +42,10 @@ export async function sendMessage(
   if (result.outcome === 'stored') {
     services.metrics.messagesSent.inc();
     // Stored is what counts: a pub-sub failure loses no message, since feeds fill gaps from storage.
+    // So the answer does not wait for Redis to take the event (pubsub.ts, publish).
     const { message: stored } = result;
     const event = { kind: 'MessagePosted', roomId, eventSeq: stored.eventSeq, actorId: stored.senderId, at: stored.createdAt, message: stored } as const;
-    await services.pubsub.publish(topics.roomEvents(roomId), event).catch((error: unknown) => {
+    void services.pubsub.publish(topics.roomEvents(roomId), event).catch((error: unknown) => {
       services.logger.warn({ err: error, roomId, seq: stored.seq }, 'message stored but not published');
     });
   }

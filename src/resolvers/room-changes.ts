@@ -37,7 +37,7 @@ export async function changeRoom<R>(
       return { answer, events: await appendEvents(tx, roomId, events) };
     });
   const result = await retryDeadlocks(attempt);
-  await publishEvents(ctx, roomId, result.events);
+  publishEvents(ctx, roomId, result.events);
   return result;
 }
 
@@ -63,10 +63,11 @@ async function retryDeadlocks<R>(attempt: () => Promise<R>): Promise<R> {
   }
 }
 
-export async function publishEvents(ctx: OperationContext, roomId: string, events: readonly RoomEventPayload[]): Promise<void> {
+/** Publishes a change's events, in order, without waiting for Redis to take them (pubsub.ts, publish). */
+export function publishEvents(ctx: OperationContext, roomId: string, events: readonly RoomEventPayload[]): void {
   const { pubsub, logger } = ctx.services;
   for (const event of events) {
-    await pubsub.publish(topics.roomEvents(roomId), event).catch((error: unknown) => {
+    void pubsub.publish(topics.roomEvents(roomId), event).catch((error: unknown) => {
       logger.warn({ err: error, roomId, eventSeq: event.eventSeq }, 'room event stored but not published');
     });
   }
