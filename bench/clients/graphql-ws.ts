@@ -38,7 +38,11 @@ export async function connectClient(url: string, token: string): Promise<ChatCli
       pending.set(id, { resolve, reject });
       socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
     });
-  const describe = (result: Result) => result.errors?.map((e) => e.extensions?.code ?? e.message).join(', ') ?? 'no data';
+  // An error's code, with what was busy when the service was (its message names the bound that refused:
+  // "The server is busy (sends waiting for storage): retry in 12 ms"), so a step's errors say which bound.
+  const describe = (result: Result) =>
+    result.errors?.map((e) => [e.extensions?.code ?? e.message, /busy \(([^)]*)\)/.exec(e.message)?.[1]].filter(Boolean).join(': ')).join(', ') ??
+    'no data';
   /** A mutation whose one root field answers a message: its id, or why not. */
   const mutate = async (query: string, variables: Record<string, unknown>): Promise<{ ok: true; id: string } | { ok: false; error: string }> => {
     try {
