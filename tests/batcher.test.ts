@@ -79,6 +79,32 @@ describe('batcher', () => {
     expect(batches[2]!.items).toEqual([4, 5]);
   });
 
+  it("takes a key's waiting items together, in arrival order, the key with the oldest item first", async () => {
+    const { run, batches } = controlledRunner();
+    const store = createBatcher(run, { maxInFlight: 1, maxBatch: 100, keyOf: byRoom, ...unbounded });
+    void [store(inRoom('b')(1)), store(inRoom('a')(2)), store(inRoom('c')(3)), store(inRoom('a')(4)), store(inRoom('c')(5))];
+    batches[0]!.finish();
+    await settled();
+    expect(batches[1]!.items).toEqual([2, 4, 3, 5]);
+  });
+
+  it('keeps the rest of a key cut off at maxBatch until its statement has run, and takes other keys meanwhile', async () => {
+    const { run, batches } = controlledRunner();
+    const store = createBatcher(run, { maxInFlight: 2, maxBatch: 2, keyOf: byRoom, ...unbounded });
+    void [store(inRoom('x')(0)), store(inRoom('y')(1))];
+    void [2, 3, 4].map(inRoom('a')).map(store);
+    void store(inRoom('b')(5));
+    batches[0]!.finish();
+    await settled();
+    expect(batches[2]!.items).toEqual([2, 3]);
+    batches[1]!.finish();
+    await settled();
+    expect(batches[3]!.items).toEqual([5]);
+    batches[2]!.finish();
+    await settled();
+    expect(batches[4]!.items).toEqual([4]);
+  });
+
   it('never runs more statements at once than maxInFlight', async () => {
     const { run, batches } = controlledRunner();
     const store = createBatcher(run, { maxInFlight: 3, maxBatch: 100, keyOf: byRoom, ...unbounded });

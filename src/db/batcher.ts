@@ -30,6 +30,8 @@ export interface BatcherOptions<T> {
 }
 
 interface Waiting<T, R> {
+  /** Arrival order. */
+  readonly serial: number;
   readonly item: T;
   readonly key: string;
   readonly resolve: (result: R) => void;
@@ -39,8 +41,13 @@ interface Waiting<T, R> {
 /** Answers one item's outcome when the batch that carried it has run. */
 export function createBatcher<T, R>(runBatch: RunBatch<T, R>, options: BatcherOptions<T>): (item: T) => Promise<R> {
   const { maxInFlight, maxBatch, keyOf, maxQueued } = options;
-  let queue: Waiting<T, R>[] = [];
   const drained = new DrainRate();
+  /** Items not yet in a statement, by key, in arrival order. */
+  const waitingByKey = new Map<string, Waiting<T, R>[]>();
+  let queued = 0;
+  let arrived = 0;
+  /** Keys with items waiting and no statement running. */
+  const ready = new Set<string>();
   /** Keys in the statements running now. */
   const writing = new Set<string>();
   let inFlight = 0;
@@ -53,21 +60,32 @@ export function createBatcher<T, R>(runBatch: RunBatch<T, R>, options: BatcherOp
     });
   };
 
-  /** The queued items whose keys are not being written, oldest first, up to maxBatch; the rest stay queued. */
+  const oldestOf = (key: string) => waitingByKey.get(key)![0]!.serial;
+
+  /**
+   * The waiting items of the keys not being written, the key with the oldest item first and a key's
+   * items together in arrival order, up to maxBatch. It costs the ready keys and the batch, not the
+   * queue: under a backlog most waiting items are of keys being written, and a scan of all of them
+   * at each arrival was quadratic (README, Performance).
+   */
   const takeBatch = (): Waiting<T, R>[] => {
     const batch: Waiting<T, R>[] = [];
-    const left: Waiting<T, R>[] = [];
-    for (const waiting of queue) {
-      if (batch.length < maxBatch && !writing.has(waiting.key)) batch.push(waiting);
-      else left.push(waiting);
+    const keys = ready.size === 1 ? ready : [...ready].sort((a, b) => oldestOf(a) - oldestOf(b));
+    for (const key of keys) {
+      if (batch.length >= maxBatch) break;
+      const items = waitingByKey.get(key)!;
+      const taken = items.length <= maxBatch - batch.length ? items : items.splice(0, maxBatch - batch.length);
+      if (taken === items) waitingByKey.delete(key);
+      for (const waiting of taken) batch.push(waiting);
+      ready.delete(key);
+      writing.add(key);
     }
-    queue = left;
+    queued -= batch.length;
     return batch;
   };
 
   const run = (batch: Waiting<T, R>[]) => {
     const keys = new Set(batch.map((waiting) => waiting.key));
-    for (const key of keys) writing.add(key);
     inFlight += 1;
     runBatch(batch.map((waiting) => waiting.item))
       .then(
@@ -76,24 +94,29 @@ export function createBatcher<T, R>(runBatch: RunBatch<T, R>, options: BatcherOp
       )
       .finally(() => {
         drained.done(batch.length);
-        for (const key of keys) writing.delete(key);
+        for (const key of keys) {
+          writing.delete(key);
+          if (waitingByKey.has(key)) ready.add(key);
+        }
         inFlight -= 1;
         dispatch();
       });
   };
 
   const dispatch = () => {
-    while (inFlight < maxInFlight && queue.length > 0) {
-      const batch = takeBatch();
-      if (batch.length === 0) return;
-      run(batch);
-    }
+    while (inFlight < maxInFlight && ready.size > 0) run(takeBatch());
   };
 
   return (item) =>
     new Promise<R>((resolve, reject) => {
-      if (queue.length >= maxQueued) return reject(new Overloaded(options.waiting, drained.retryAfterMs(queue.length)));
-      queue.push({ item, key: keyOf(item), resolve, reject });
+      if (queued >= maxQueued) return reject(new Overloaded(options.waiting, drained.retryAfterMs(queued)));
+      const key = keyOf(item);
+      const items = waitingByKey.get(key);
+      const waiting = { serial: arrived++, item, key, resolve, reject };
+      if (items) items.push(waiting);
+      else waitingByKey.set(key, [waiting]);
+      queued++;
+      if (!writing.has(key)) ready.add(key);
       dispatch();
     });
 }
