@@ -78,7 +78,6 @@ export function createBatcher<T, R>(runBatch: RunBatch<T, R>, options: BatcherOp
       if (taken === items) waitingByKey.delete(key);
       for (const waiting of taken) batch.push(waiting);
       ready.delete(key);
-      writing.add(key);
     }
     queued -= batch.length;
     return batch;
@@ -86,6 +85,7 @@ export function createBatcher<T, R>(runBatch: RunBatch<T, R>, options: BatcherOp
 
   const run = (batch: Waiting<T, R>[]) => {
     const keys = new Set(batch.map((waiting) => waiting.key));
+    for (const key of keys) writing.add(key);
     inFlight += 1;
     runBatch(batch.map((waiting) => waiting.item))
       .then(
