@@ -6,11 +6,10 @@
 // instances through Redis. Each message carries the publishing instance's tag, so the echo of our own
 // events coming back from Redis is dropped before it is parsed: the round trip, the parse and a
 // second offer to every feed are saved, and this instance's subscribers get its events even while
-// Redis is away. The publishes of one tick (the sends that one statement stored) leave in one write.
+// Redis is away.
 import { randomUUID } from 'node:crypto';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import type { RedisClients } from '../redis/clients.ts';
-import { corkUntilTickEnd } from '../io/tick-writes.ts';
 import { createInProcessPubSub } from './in-process.ts';
 import type { PubSub, Topic, Unsubscribe } from './pubsub.ts';
 
@@ -51,9 +50,6 @@ export function createRedisPubSub(clients: Pick<RedisClients, 'publisher' | 'sub
   return {
     async publish<T>(topic: Topic<T>, payload: T) {
       await local.publish(topic, payload);
-      // No stream before the first connection: ioredis then refuses the command itself.
-      const { stream } = clients.publisher;
-      if (stream) corkUntilTickEnd(stream);
       await redis.publish(topic.channel, payload);
     },
     async subscribe<T>(topic: Topic<T>, listener: (payload: T) => void): Promise<Unsubscribe> {

@@ -4,15 +4,13 @@
 // 1024); here frames go to the socket at once, unsent data shows in `bufferedAmount`, and a socket
 // whose unsent data passes maxBufferedBytes is a slow consumer: closed with 1008, its operations
 // ended at once. A socket costs about that much memory at most, and its client learns why it was cut.
-// Frames sent to a socket in the same tick (a result's `next` and its `complete`) leave in one write
-// (io/tick-writes.ts).
+// Frames sent to a socket in the same tick (a result's `next` and its `complete`) leave in one write.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SocketHandshake } from '../../auth/token-sources.ts';
 import type { Server } from 'graphql-ws';
 import type { ClientAddress } from '../http/client-address.ts';
 import { WsCloseCode } from './ws-close-codes.ts';
-import { corkUntilTickEnd } from '../../io/tick-writes.ts';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 
@@ -55,7 +53,7 @@ export function serveGraphqlWs(
   // ws emits 'error' for what the peer did wrong (a frame over maxPayload, bad UTF-8, a protocol
   // error) after it has begun closing with the right code (1009, 1007, 1002): nothing to add.
   const onError = (error: Error) => logger.debug({ err: error }, 'socket protocol error');
-  const shared: Shared = { maxBufferedBytes: options.maxBufferedBytes, logger };
+  const shared: Shared = { maxBufferedBytes: options.maxBufferedBytes, logger, corked: [] };
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     answered.add(socket);
@@ -78,6 +76,8 @@ export function serveGraphqlWs(
 interface Shared {
   readonly maxBufferedBytes: number;
   readonly logger: Logger;
+  /** Streams corked in this tick, uncorked together at its end (one nextTick for all of them). */
+  readonly corked: Duplex[];
 }
 
 /**
@@ -128,14 +128,18 @@ class Channel {
     if (this.#ended || socket.readyState !== socket.OPEN) return;
     // Judged before this frame, by what the client has not taken yet: one large result (a
     // history page) is not a slow consumer, a client that leaves frames unread is.
-    const { maxBufferedBytes } = this.#shared;
+    const { maxBufferedBytes, corked } = this.#shared;
     if (socket.bufferedAmount > maxBufferedBytes) {
       const reason = `Slow consumer: over ${maxBufferedBytes} bytes unread`;
       socket.close(WsCloseCode.PolicyViolation, reason);
       this.#end(WsCloseCode.PolicyViolation, reason);
       return;
     }
-    corkUntilTickEnd(this.#stream);
+    const stream = this.#stream;
+    if (!stream.writableCorked) {
+      stream.cork();
+      if (corked.push(stream) === 1) process.nextTick(uncorkAll, corked);
+    }
     socket.send(data, { binary: false });
   };
 
@@ -158,6 +162,11 @@ class Channel {
     this.#ended = true;
     this.#closed!(code, reason).catch((error: unknown) => this.#shared.logger.error({ err: error }, 'socket cleanup failed'));
   }
+}
+
+function uncorkAll(corked: Duplex[]): void {
+  for (const stream of corked) stream.uncork();
+  corked.length = 0;
 }
 
 /**
