@@ -1,10 +1,12 @@
 // The baseline's edits and reactions: the durable work the service does for each, in plain SQL on
 // one pooled connection. The message's room (no lock needed: a message never moves), then one
 // transaction: the room row locked (as a send locks it, so eventSeq follows commit order), the
-// message checked, the change (an update of the message, or a reaction row inserted or deleted with
-// the service's group order), one event row with the next eventSeq, and the message as it now is
-// (the service's columns, reactions included) for the event that is published after the commit.
+// message checked, the change (an update of the message, or a reaction row inserted, by the
+// service's own statement for its group order, or deleted), one event row with the next eventSeq,
+// and the message as it now is (the service's columns, reactions included) for the event that is
+// published after the commit.
 import type pg from 'pg';
+import { INSERT_REACTION } from '../src/db/message-changes-store.ts';
 import { messageColumns } from '../src/db/messages-store.ts';
 
 export type Change = { kind: 'edit'; content: string } | { kind: 'react'; emoji: string; added: boolean };
@@ -27,12 +29,7 @@ const statements = {
     name: 'baseline_reaction_mine',
     text: 'select exists (select 1 from message_reactions where message_id = $1 and emoji = $2 and user_id = $3) as mine',
   },
-  react: {
-    name: 'baseline_react',
-    text: `insert into message_reactions (message_id, emoji, user_id, group_order)
-      values ($1, $2, $3, coalesce((select min(group_order) from message_reactions where message_id = $1 and emoji = $2),
-                                   (select coalesce(max(group_order), 0) + 1 from message_reactions where message_id = $1)))`,
-  },
+  react: INSERT_REACTION,
   unreact: { name: 'baseline_unreact', text: 'delete from message_reactions where message_id = $1 and emoji = $2 and user_id = $3' },
   event: {
     name: 'baseline_event',

@@ -75,6 +75,7 @@ export async function startApp(config: Config): Promise<RunningApp> {
       feedCatchUp: new FeedCatchUp((error, what) => logger.warn({ err: error, what }, 'a feed could not catch up after pub-sub resumed')),
       logger,
       run: database.run,
+      transaction: database.transaction,
       storeMessage: database.storeMessage,
       entityManager: () => database.orm.em.fork(),
     };

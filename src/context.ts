@@ -2,7 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { NewMessage, StoreResult } from './db/messages-store.ts';
-import type { RunStatement } from './db/prepared.ts';
+import type { RunStatement, RunTransaction } from './db/prepared.ts';
 import type { Config } from './config.ts';
 import type { Identity } from './auth/identity.ts';
 import type { RateLimiter } from './limits/index.ts';
@@ -29,6 +29,8 @@ export interface Services {
   readonly logger: Logger;
   /** Runs a hot statement (db/prepared.ts) without an entity manager. */
   readonly run: RunStatement;
+  /** Runs statements in one transaction (db/prepared.ts): a room's changes. */
+  readonly transaction: RunTransaction;
   /** Stores a send (messages-store.ts), several in one statement under load. */
   readonly storeMessage: (message: NewMessage) => Promise<StoreResult>;
   /** A fresh entity manager for one unit of work. */

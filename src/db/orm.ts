@@ -7,13 +7,15 @@ import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { entities } from './entities/index.ts';
 import { createBatcher } from './batcher.ts';
 import { SEND_BATCHING, storeMessages, type NewMessage, type StoreResult } from './messages-store.ts';
-import { createStatementRunner, type RunStatement } from './prepared.ts';
+import { createStatementRunner, type RunStatement, type RunTransaction } from './prepared.ts';
 
 export interface Database {
   readonly orm: MikroORM;
   readonly embedded: boolean;
   /** Runs the hot statements (prepared.ts). */
   readonly run: RunStatement;
+  /** Runs statements in one transaction on one pooled connection (prepared.ts): a room's changes. */
+  readonly transaction: RunTransaction;
   /** Stores a send; under load, sends waiting together are stored in one statement (batcher.ts). */
   readonly storeMessage: (message: NewMessage) => Promise<StoreResult>;
   /** Applies pending migrations; several instances may call it at once. */
@@ -48,11 +50,12 @@ export async function createDatabase(config: Config): Promise<Database> {
     debug: false,
     allowGlobalContext: false,
   });
-  const run = createStatementRunner(orm, embedded !== undefined, config.limits.overload.maxQueuedStatements);
+  const { run, transaction } = createStatementRunner(orm, embedded !== undefined, config.limits.overload.maxQueuedStatements);
   return {
     orm,
     embedded: embedded !== undefined,
     run,
+    transaction,
     storeMessage: createBatcher((messages) => storeMessages(run, messages), {
       ...(embedded ? UNBATCHED_SENDS : SEND_BATCHING),
       maxQueued: config.limits.overload.maxQueuedSends,

@@ -3,11 +3,12 @@
 // travel as parameters. The ORM's own execute() inlines every value into new SQL text, which
 // PostgreSQL then parses and plans again on every call. They need no entity manager (no unit of
 // work, no identity map): an operation that only runs them forks none.
-// They run outside any ORM transaction: a store uses them only where it runs one statement alone.
+// A statement runs alone (RunStatement), or with others in one transaction on one pooled connection
+// (RunTransaction): a room's changes (edits, reactions, membership), whose statements are prepared too.
 // When `maxQueued` statements already wait for a pooled connection, one more is refused at once
 // (Overloaded: RATE_LIMITED with retryAfterMs) instead of joining an ever longer wait.
-import type { MikroORM, PostgreSqlConnection } from '@mikro-orm/postgresql';
-import type { Pool, QueryResultRow } from 'pg';
+import type { EntityManager, MikroORM, PostgreSqlConnection } from '@mikro-orm/postgresql';
+import type { ClientBase, Pool, QueryResultRow } from 'pg';
 import { Overloaded } from '../errors.ts';
 import { DrainRate } from '../limits/drain-rate.ts';
 
@@ -20,6 +21,9 @@ export interface PreparedStatement {
 
 /** Runs one statement and answers its rows. */
 export type RunStatement = <T extends QueryResultRow>(statement: PreparedStatement, values: readonly unknown[]) => Promise<T[]>;
+
+/** Runs `work` in one transaction, its statements given to it as `run`; rolled back when `work` throws. */
+export type RunTransaction = <R>(work: (run: RunStatement) => Promise<R>) => Promise<R>;
 
 /** `$1 ... $n` as the ORM's `?` placeholders, with each value repeated where its number is. */
 function asPlainQuery(statement: PreparedStatement, values: readonly unknown[]): [string, unknown[]] {
@@ -37,28 +41,61 @@ function asPlainQuery(statement: PreparedStatement, values: readonly unknown[]):
  * inside the extended protocol (a unique violation) drops the connection. There (`plainQueries`)
  * the statements run as the ORM's simple queries, values inlined, as every other statement does.
  */
-export function createStatementRunner(orm: MikroORM, plainQueries: boolean, maxQueued: number): RunStatement {
+export function createStatementRunner(orm: MikroORM, plainQueries: boolean, maxQueued: number): { run: RunStatement; transaction: RunTransaction } {
   const connection = orm.em.getConnection() as PostgreSqlConnection;
   if (plainQueries) {
-    return <T extends QueryResultRow>(statement: PreparedStatement, values: readonly unknown[]) =>
-      connection.execute<T[]>(...asPlainQuery(statement, values));
+    return {
+      run: plainStatements(connection),
+      transaction: (work) => orm.em.fork().transactional((tx) => work(plainStatements(tx))),
+    };
   }
   const drained = new DrainRate();
-  return async (statement, values) => {
+  const pooled = async () => {
     const pool = await connection.getNativeClient();
     if (pool.waitingCount >= maxQueued) {
       throw new Overloaded('statements waiting for a database connection', drained.retryAfterMs(pool.waitingCount));
     }
-    try {
-      return await runPrepared(pool, statement, values);
-    } finally {
-      drained.done(1);
-    }
+    return pool;
+  };
+  return {
+    async run(statement, values) {
+      const pool = await pooled();
+      try {
+        return await runPrepared(pool, statement, values);
+      } finally {
+        drained.done(1);
+      }
+    },
+    async transaction(work) {
+      const client = await (await pooled()).connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('begin');
+        const result = await work((statement, values) => runPrepared(client, statement, values));
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        // A connection that cannot even roll back is not given back to the pool.
+        await client.query('rollback').catch((rollbackError: unknown) => (broken = rollbackError as Error));
+        throw error;
+      } finally {
+        client.release(broken);
+        drained.done(1);
+      }
+    },
   };
 }
 
-/** Runs a statement as a named prepared statement on a pg pool (the bench's baseline runs its own this way). */
-export async function runPrepared<T extends QueryResultRow>(pool: Pool, statement: PreparedStatement, values: readonly unknown[]): Promise<T[]> {
+/**
+ * Statements run as the ORM's plain queries, values inlined: on embedded PGlite, and inside a
+ * transaction of the ORM's own (rooms-store.ts).
+ */
+export function plainStatements(executor: PostgreSqlConnection | EntityManager): RunStatement {
+  return <T extends QueryResultRow>(statement: PreparedStatement, values: readonly unknown[]) => executor.execute<T[]>(...asPlainQuery(statement, values));
+}
+
+/** Runs a statement as a named prepared statement on a pg pool or client (the bench's baseline runs its own this way). */
+export async function runPrepared<T extends QueryResultRow>(pool: Pool | ClientBase, statement: PreparedStatement, values: readonly unknown[]): Promise<T[]> {
   const result = await pool.query<T>({ name: statement.name, text: statement.text, values: [...values] });
   return result.rows;
 }

@@ -96,28 +96,30 @@ export type NewEvent =
   | { kind: 'ReactionChanged'; actorId: string; messageId: string; emoji: string; added: boolean }
   | { kind: 'MembershipChanged'; actorId: string; userId: string; change: MembershipChange; role: RoomRole | null };
 
-/**
- * Appends events to a room's log inside the caller's transaction, which must hold the room row's
- * lock (lockRoom): their eventSeqs follow the room's last one with no gap, in commit order.
- * Answers them as stored, each message as it is now.
- */
-export async function appendEvents(tx: EntityManager, roomId: string, events: readonly NewEvent[]): Promise<RoomEventPayload[]> {
-  if (events.length === 0) return [];
-  const rows = await tx.execute<EventRow[]>(
-    `with bumped as (
-       update rooms set last_event_seq = last_event_seq + ? where id = ? returning last_event_seq - ? as base
+const APPEND_EVENTS: PreparedStatement = {
+  name: 'chat_append_events',
+  text: `with bumped as (
+       update rooms set last_event_seq = last_event_seq + $1 where id = $2 returning last_event_seq - $1 as base
      ), input as (
-       select * from rows from (jsonb_to_recordset(?::jsonb)
+       select * from rows from (jsonb_to_recordset($3::jsonb)
          as (kind text, "actorId" text, "messageId" bigint, "userId" text, change text, role text, emoji text, added boolean))
          with ordinality as input (kind, "actorId", "messageId", "userId", change, role, emoji, added, ord)
      ), logged as (
        insert into room_events (room_id, event_seq, kind, actor_id, message_id, user_id, change, role, emoji, added)
-       select ?, bumped.base + input.ord, input.kind, input."actorId", input."messageId", input."userId", input.change,
+       select $2, bumped.base + input.ord, input.kind, input."actorId", input."messageId", input."userId", input.change,
          input.role, input.emoji, input.added
        from input, bumped returning *
      )
      select ${eventColumns('logged')} from logged order by logged.event_seq`,
-    [events.length, roomId, events.length, JSON.stringify(events), roomId],
-  );
+};
+
+/**
+ * Appends events to a room's log inside the caller's transaction (`tx`, its statements), which
+ * must hold the room row's lock (lockRoom): their eventSeqs follow the room's last one with no
+ * gap, in commit order. Answers them as stored, each message as it is now.
+ */
+export async function appendEvents(tx: RunStatement, roomId: string, events: readonly NewEvent[]): Promise<RoomEventPayload[]> {
+  if (events.length === 0) return [];
+  const rows = await tx<EventRow>(APPEND_EVENTS, [events.length, roomId, JSON.stringify(events)]);
   return rows.map(toEventPayload);
 }

@@ -2,7 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RoomKind } from './entities/room.ts';
 import type { RoomRole } from './entities/room-member.ts';
-import type { PreparedStatement, RunStatement } from './prepared.ts';
+import { plainStatements, type PreparedStatement, type RunStatement } from './prepared.ts';
 import { appendEvents } from './room-events-store.ts';
 import { isoTimestamp, placeholders } from './sql-values.ts';
 import type { UserRecord } from './users-store.ts';
@@ -89,7 +89,7 @@ async function addInitialMembers(
     userIds.flatMap((userId) => [roomId, userId, roleOf(userId)]),
   );
   await appendEvents(
-    em,
+    plainStatements(em),
     roomId,
     userIds.map((userId) => ({ kind: 'MembershipChanged', actorId: creatorId, userId, change: 'ADDED', role: roleOf(userId) })),
   );

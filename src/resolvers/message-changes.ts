@@ -1,6 +1,5 @@
 // Edit, delete and react: each one transaction under the room's lock (room-changes.ts), with the
 // contract's rules; the answer is the message as it now is, the events are published after commit.
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OperationContext } from '../context.ts';
 import {
   deleteReaction,
@@ -12,6 +11,7 @@ import {
   roomOfMessage,
 } from '../db/message-changes-store.ts';
 import type { LockedRoom } from '../db/message-changes-store.ts';
+import type { RunStatement } from '../db/prepared.ts';
 import { BadInput, Forbidden, NotFound } from '../errors.ts';
 import { enforceRateLimit } from '../limits/enforce.ts';
 import type { MessagePayload } from '../pubsub/topics.ts';
@@ -20,7 +20,7 @@ import { changeRoom, type ChangeResult } from './room-changes.ts';
 
 export const MAX_DISTINCT_EMOJI = 20;
 
-type MessageChange = (tx: EntityManager, message: MessagePayload, room: LockedRoom) => Promise<ChangeResult<MessagePayload>>;
+type MessageChange = (tx: RunStatement, message: MessagePayload, room: LockedRoom) => Promise<ChangeResult<MessagePayload>>;
 
 /** Runs `change` on the message under its room's lock, answering the message as stored after it. */
 async function changeMessage(ctx: OperationContext, rawId: string, change: MessageChange): Promise<MessagePayload> {

@@ -1,9 +1,9 @@
 // The one way a change to a room is made: a transaction that locks the room row first (so eventSeqs
 // follow commit order with no gap), runs the change, appends its events, and publishes them only
 // after the commit. A pub-sub failure loses nothing: feeds fill gaps from the log.
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OperationContext } from '../context.ts';
 import { lockRoom, type LockedRoom } from '../db/message-changes-store.ts';
+import type { RunStatement } from '../db/prepared.ts';
 import { appendEvents, type NewEvent } from '../db/room-events-store.ts';
 import { isDeadlock } from '../db/sql-values.ts';
 import { Forbidden, NotFound } from '../errors.ts';
@@ -24,11 +24,11 @@ export interface ChangeResult<R> {
 export async function changeRoom<R>(
   ctx: OperationContext,
   roomId: string,
-  change: (tx: EntityManager, room: LockedRoom) => Promise<ChangeResult<R>>,
-  before?: (tx: EntityManager) => Promise<void>,
+  change: (tx: RunStatement, room: LockedRoom) => Promise<ChangeResult<R>>,
+  before?: (tx: RunStatement) => Promise<void>,
 ): Promise<{ answer: R; events: RoomEventPayload[] }> {
   const attempt = () =>
-    ctx.em().transactional(async (tx) => {
+    ctx.services.transaction(async (tx) => {
       await before?.(tx);
       const room = await lockRoom(tx, roomId, ctx.viewer.id);
       if (!room) throw new NotFound(`No room ${roomId}`);
