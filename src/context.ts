@@ -29,7 +29,7 @@ export interface Services {
   readonly logger: Logger;
   /** Runs a hot statement (db/prepared.ts) without an entity manager. */
   readonly run: RunStatement;
-  /** Runs statements in one transaction (db/prepared.ts): a room's changes. */
+  /** Runs statements in one transaction (db/prepared.ts): a room's creation and changes. */
   readonly transaction: RunTransaction;
   /** Stores a send (messages-store.ts), several in one statement under load. */
   readonly storeMessage: (message: NewMessage) => Promise<StoreResult>;

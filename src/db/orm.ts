@@ -14,7 +14,7 @@ export interface Database {
   readonly embedded: boolean;
   /** Runs the hot statements (prepared.ts). */
   readonly run: RunStatement;
-  /** Runs statements in one transaction on one pooled connection (prepared.ts): a room's changes. */
+  /** Runs statements in one transaction on one pooled connection (prepared.ts): a room's creation and changes. */
   readonly transaction: RunTransaction;
   /** Stores a send; under load, sends waiting together are stored in one statement (batcher.ts). */
   readonly storeMessage: (message: NewMessage) => Promise<StoreResult>;

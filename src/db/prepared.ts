@@ -4,7 +4,7 @@
 // PostgreSQL then parses and plans again on every call. They need no entity manager (no unit of
 // work, no identity map): an operation that only runs them forks none.
 // A statement runs alone (RunStatement), or with others in one transaction on one pooled connection
-// (RunTransaction): a room's changes (edits, reactions, membership), whose statements are prepared too.
+// (RunTransaction): a room's creation and its changes (edits, reactions, membership), prepared too.
 // When `maxQueued` statements already wait for a pooled connection, one more is refused at once
 // (Overloaded: RATE_LIMITED with retryAfterMs) instead of joining an ever longer wait.
 import type { EntityManager, MikroORM, PostgreSqlConnection } from '@mikro-orm/postgresql';
@@ -86,11 +86,8 @@ export function createStatementRunner(orm: MikroORM, plainQueries: boolean, maxQ
   };
 }
 
-/**
- * Statements run as the ORM's plain queries, values inlined: on embedded PGlite, and inside a
- * transaction of the ORM's own (rooms-store.ts).
- */
-export function plainStatements(executor: PostgreSqlConnection | EntityManager): RunStatement {
+/** Statements run as the ORM's plain queries, values inlined (embedded PGlite). */
+function plainStatements(executor: PostgreSqlConnection | EntityManager): RunStatement {
   return <T extends QueryResultRow>(statement: PreparedStatement, values: readonly unknown[]) => executor.execute<T[]>(...asPlainQuery(statement, values));
 }
 

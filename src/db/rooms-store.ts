@@ -2,7 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RoomKind } from './entities/room.ts';
 import type { RoomRole } from './entities/room-member.ts';
-import { plainStatements, type PreparedStatement, type RunStatement } from './prepared.ts';
+import type { PreparedStatement, RunStatement, RunTransaction } from './prepared.ts';
 import { appendEvents } from './room-events-store.ts';
 import { isoTimestamp, placeholders } from './sql-values.ts';
 import type { UserRecord } from './users-store.ts';
@@ -21,52 +21,60 @@ export const roomColumns = (table = 'rooms') =>
   `${table}.id, ${table}.kind, ${table}.title, ${isoTimestamp(`${table}.created_at`)} as "createdAt", ${table}.last_seq as "lastSeq",
    ${table}.last_event_seq as "lastEventSeq", ${isoTimestamp(`${table}.last_activity_at`)} as "lastActivityAt"`;
 
+const statements = {
+  insertDirect: {
+    name: 'chat_insert_direct_room',
+    text: `insert into rooms (kind, direct_low, direct_high, created_by) values ('DIRECT', $1, $2, $3)
+       on conflict (direct_low, direct_high) where kind = 'DIRECT' do nothing
+       returning ${roomColumns()}`,
+  },
+  findDirect: {
+    name: 'chat_find_direct_room',
+    text: `select ${roomColumns()} from rooms where kind = 'DIRECT' and direct_low = $1 and direct_high = $2`,
+  },
+  insertGroup: { name: 'chat_insert_group_room', text: `insert into rooms (kind, title, created_by) values ('GROUP', $1, $2) returning ${roomColumns()}` },
+  // The users come as a JSON array of ids: one statement, prepared once, for any number of them.
+  insertInitialMembers: {
+    name: 'chat_insert_initial_members',
+    text: `insert into room_members (room_id, user_id, role, last_read_seq)
+       select $1::uuid, u.id, case when u.id = $2::text then 'OWNER' else 'MEMBER' end, 0 from jsonb_array_elements_text($3::jsonb) as u (id)`,
+  },
+} satisfies Record<string, PreparedStatement>;
+
 /**
  * The direct room of a pair, created with both members when missing. The partial unique index on
  * (direct_low, direct_high) lets exactly one concurrent creator insert; the others' insert does
  * nothing, and their second statement (a fresh snapshot, after the winner committed) finds the room.
  */
 export async function getOrCreateDirectRoom(
-  em: EntityManager,
+  transaction: RunTransaction,
+  run: RunStatement,
   creatorId: string,
   otherId: string,
 ): Promise<{ room: RoomRecord; created: boolean }> {
   const [low, high] = [creatorId, otherId].sort() as [string, string];
-  const created = await em.transactional(async (tx) => {
-    const rows = await tx.execute<RoomRecord[]>(
-      `insert into rooms (kind, direct_low, direct_high, created_by) values ('DIRECT', ?, ?, ?)
-       on conflict (direct_low, direct_high) where kind = 'DIRECT' do nothing
-       returning ${roomColumns()}`,
-      [low, high, creatorId],
-    );
-    const row = rows[0];
+  const created = await transaction(async (tx) => {
+    const [row] = await tx<RoomRecord>(statements.insertDirect, [low, high, creatorId]);
     if (!row) return undefined;
     await addInitialMembers(tx, row.id, creatorId, [creatorId, otherId], undefined);
     return row;
   });
   if (created) return { room: created, created: true };
-  const rows = await em.execute<RoomRecord[]>(
-    `select ${roomColumns()} from rooms where kind = 'DIRECT' and direct_low = ? and direct_high = ?`,
-    [low, high],
-  );
-  if (!rows[0]) throw new Error(`direct room of ${low} and ${high} neither inserted nor found`);
-  return { room: rows[0], created: false };
+  const [found] = await run<RoomRecord>(statements.findDirect, [low, high]);
+  if (!found) throw new Error(`direct room of ${low} and ${high} neither inserted nor found`);
+  return { room: found, created: false };
 }
 
 export async function createGroupRoom(
-  em: EntityManager,
+  transaction: RunTransaction,
   creatorId: string,
   memberIds: readonly string[],
   title: string | null,
 ): Promise<RoomRecord> {
-  return em.transactional(async (tx) => {
-    const rows = await tx.execute<RoomRecord[]>(
-      `insert into rooms (kind, title, created_by) values ('GROUP', ?, ?) returning ${roomColumns()}`,
-      [title, creatorId],
-    );
-    const row = rows[0]!;
-    await addInitialMembers(tx, row.id, creatorId, memberIds, creatorId);
-    return row;
+  return transaction(async (tx) => {
+    const [row] = await tx<RoomRecord>(statements.insertGroup, [title, creatorId]);
+    await addInitialMembers(tx, row!.id, creatorId, memberIds, creatorId);
+    return row!;
   });
 }
 
@@ -77,19 +85,16 @@ export async function createGroupRoom(
  * commits, so its eventSeqs need no lock.
  */
 async function addInitialMembers(
-  em: EntityManager,
+  tx: RunStatement,
   roomId: string,
   creatorId: string,
   userIds: readonly string[],
   ownerId: string | undefined,
 ): Promise<void> {
   const roleOf = (userId: string) => (userId === ownerId ? 'OWNER' : 'MEMBER');
-  await em.execute(
-    `insert into room_members (room_id, user_id, role, last_read_seq) values ${userIds.map(() => '(?, ?, ?, 0)').join(', ')}`,
-    userIds.flatMap((userId) => [roomId, userId, roleOf(userId)]),
-  );
+  await tx(statements.insertInitialMembers, [roomId, ownerId ?? null, JSON.stringify(userIds)]);
   await appendEvents(
-    plainStatements(em),
+    tx,
     roomId,
     userIds.map((userId) => ({ kind: 'MembershipChanged', actorId: creatorId, userId, change: 'ADDED', role: roleOf(userId) })),
   );

@@ -26,8 +26,8 @@ export async function createRoom(
   await ensureUsers(em, others);
   const result =
     others.length === 1
-      ? await getOrCreateDirectRoom(em, viewer.id, others[0]!)
-      : { room: await createGroupRoom(em, viewer.id, [viewer.id, ...others], title), created: true };
+      ? await getOrCreateDirectRoom(services.transaction, services.run, viewer.id, others[0]!)
+      : { room: await createGroupRoom(services.transaction, viewer.id, [viewer.id, ...others], title), created: true };
   if (result.created) {
     // After commit: every member's all-rooms message feeds start following the new room. The room is
     // stored whatever pub-sub does: failing here would make a client retry and create a second group.
