@@ -33,11 +33,11 @@ const statements = {
     text: `select ${roomColumns()} from rooms where kind = 'DIRECT' and direct_low = $1 and direct_high = $2`,
   },
   insertGroup: { name: 'chat_insert_group_room', text: `insert into rooms (kind, title, created_by) values ('GROUP', $1, $2) returning ${roomColumns()}` },
-  // The users come as a JSON array of ids: one statement, prepared once, for any number of them.
+  // The members come as a JSON array of {userId, role}: one statement, prepared once, for any number of them.
   insertInitialMembers: {
     name: 'chat_insert_initial_members',
     text: `insert into room_members (room_id, user_id, role, last_read_seq)
-       select $1::uuid, u.id, case when u.id = $2::text then 'OWNER' else 'MEMBER' end, 0 from jsonb_array_elements_text($3::jsonb) as u (id)`,
+       select $1::uuid, m."userId", m.role, 0 from jsonb_to_recordset($2::jsonb) as m ("userId" text, role text)`,
   },
 } satisfies Record<string, PreparedStatement>;
 
@@ -91,12 +91,12 @@ async function addInitialMembers(
   userIds: readonly string[],
   ownerId: string | undefined,
 ): Promise<void> {
-  const roleOf = (userId: string) => (userId === ownerId ? 'OWNER' : 'MEMBER');
-  await tx(statements.insertInitialMembers, [roomId, ownerId ?? null, JSON.stringify(userIds)]);
+  const members = userIds.map((userId) => ({ userId, role: userId === ownerId ? ('OWNER' as const) : ('MEMBER' as const) }));
+  await tx(statements.insertInitialMembers, [roomId, JSON.stringify(members)]);
   await appendEvents(
     tx,
     roomId,
-    userIds.map((userId) => ({ kind: 'MembershipChanged', actorId: creatorId, userId, change: 'ADDED', role: roleOf(userId) })),
+    members.map(({ userId, role }) => ({ kind: 'MembershipChanged', actorId: creatorId, userId, change: 'ADDED', role })),
   );
 }
 
