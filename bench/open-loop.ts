@@ -41,6 +41,8 @@ export interface StepResult {
   /** From a write that delivers nothing (an edit, a reaction) to its answer. */
   changeAnswerMs: LatencySummary;
   cpu: CpuWindow;
+  /** Instructions the server executed in the step, sends and drain (callgrind.ts); null when not counted. */
+  serverInstructions: number | null;
   passed: boolean;
 }
 
@@ -62,7 +64,18 @@ const saturated = (step: StepResult) => step.deliveredPct < 95 || (step.latencyM
 
 const TICK_MS = 2;
 
-export async function runStep(fleet: Fleet, step: number, rate: number, plan: LadderPlan, serverPid: number, write: Write): Promise<StepResult> {
+/** Starts counting the server's instructions; the returned function gives the count since (callgrind.ts). */
+export type InstructionCounter = () => () => number;
+
+export async function runStep(
+  fleet: Fleet,
+  step: number,
+  rate: number,
+  plan: LadderPlan,
+  serverPid: number,
+  write: Write,
+  countInstructions?: InstructionCounter,
+): Promise<StepResult> {
   const samples = new Samples();
   const changeSamples = new Samples();
   const writes: Record<string, number> = {};
@@ -82,6 +95,7 @@ export async function runStep(fleet: Fleet, step: number, rate: number, plan: La
   /** Answers after the step's end belong to no step: already counted as unanswered. */
   let finished = false;
   const cpu = cpuWindow(serverPid);
+  const instructions = countInstructions?.();
   const started = performance.now();
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
@@ -112,6 +126,7 @@ export async function runStep(fleet: Fleet, step: number, rate: number, plan: La
   const drainUntil = performance.now() + plan.drainSeconds * 1000;
   while (performance.now() < drainUntil && (delivered < expected || answered < sent)) await sleep(10);
   const cpuUsed = cpu();
+  const serverInstructions = instructions?.() ?? null;
   finished = true;
   fleet.onDelivery = () => undefined;
   if (answered < sent) errorKinds['no answer by the end of the drain'] = sent - answered;
@@ -132,6 +147,7 @@ export async function runStep(fleet: Fleet, step: number, rate: number, plan: La
     writes,
     changeAnswerMs: changeSamples.summary(),
     cpu: cpuUsed,
+    serverInstructions,
     passed: passes(deliveredPct, latencyMs.p99),
   };
 }
@@ -144,11 +160,12 @@ export async function runLadder(
   log: (line: string) => void,
   takeTurn: (step: number) => Promise<void>,
   write: Write = sendEach(fleet),
+  countInstructions?: InstructionCounter,
 ): Promise<LadderResult> {
   const steps: StepResult[] = [];
   for (const [index, rate] of plan.rates.entries()) {
     await takeTurn(index + 1);
-    const result = await runStep(fleet, index + 1, rate, plan, serverPid, write);
+    const result = await runStep(fleet, index + 1, rate, plan, serverPid, write, countInstructions);
     steps.push(result);
     log(
       `${rate}/s: sent ${result.sentPerSecond}/s, delivered ${result.deliveredPct}%, p99 ${result.latencyMs.p99} ms, ` +

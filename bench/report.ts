@@ -92,6 +92,29 @@ function ladderReport(rates: number[], service?: Ladder, baseline?: Ladder): str
   ].join('\n');
 }
 
+/** instructions: each step's instructions per send, counted by callgrind (the first step warms up). */
+function instructionsReport(rates: number[], service?: Ladder, baseline?: Ladder): string {
+  const perSend = (step?: StepResult) => (step?.sent && step.serverInstructions !== null ? step.serverInstructions / step.sent : null);
+  const rows: Cell[][] = rates.map((rate, index) => {
+    const [s, b] = [service?.steps?.[index], baseline?.steps?.[index]];
+    const thousands = (step?: StepResult) => (perSend(step) === null ? null : Math.round(perSend(step)! / 1000));
+    return [index === 0 ? `${rate} (warm-up)` : rate, s?.sent, b?.sent, s?.deliveredPct, b?.deliveredPct, thousands(s), thousands(b), ratio(perSend(s), perSend(b))];
+  });
+  const headers = ['offered/s', 'sent: service', 'baseline', 'delivered %: service', 'baseline', 'instructions/msg (k): service', 'baseline', 'ratio'];
+  // The counted steps together: the figure to compare between runs.
+  const counted = (ladder?: Ladder) => {
+    const steps = ladder?.steps?.slice(1).filter((step) => step.serverInstructions !== null) ?? [];
+    const sent = steps.reduce((sum, step) => sum + step.sent, 0);
+    return sent ? steps.reduce((sum, step) => sum + step.serverInstructions!, 0) / sent : null;
+  };
+  const [s, b] = [counted(service), counted(baseline)];
+  return [
+    table(headers, rows),
+    `counted steps together: service ${show(s === null ? null : s / 1000, 0)}k, baseline ${show(b === null ? null : b / 1000, 0)}k instructions per send (${ratio(s, b)})`,
+    "instructions: every thread of the server process, user space only (valgrind's callgrind); the same work counts the same on a busy machine",
+  ].join('\n');
+}
+
 const CHANGE_COLUMNS: [string, (step: StepResult) => number | null][] = [
   ['sends', (s) => s.writes?.send ?? 0],
   ['edits', (s) => s.writes?.edit ?? 0],
@@ -249,6 +272,7 @@ export function printReport(run: RunResult): string {
       if (Array.isArray(value?.serverWarnings)) out.push(`${system} logged warnings: ${value.serverWarnings.length} (see the JSON)`);
     }
     if (name === 'direct' || name === 'group' || name === 'mixed') out.push(ladderReport(run.plan[name].rates, as<Ladder>(service), as<Ladder>(baseline)));
+    if (name === 'instructions') out.push(instructionsReport(run.plan.instructions.rates, as<Ladder>(service), as<Ladder>(baseline)));
     if (name === 'mixed') out.push(changesReport(run.plan.mixed.rates, as<Ladder>(service), as<Ladder>(baseline)));
     if (name === 'idle') out.push(idleReport(as<Record<string, number>>(service), as<Record<string, number>>(baseline)));
     if (name === 'history') out.push(historyReport(entry.seed, as<History>(service), as<History>(baseline)));

@@ -1,13 +1,15 @@
-// npm run bench [-- --quick] [--only=direct,group,mixed,idle,history,overload,room-list] [--idle-sockets=N] [--profile] [--service-node-flags="..."]
+// npm run bench [-- --quick] [--only=direct,group,mixed,idle,history,overload,room-list,instructions] [--idle-sockets=N] [--profile] [--service-node-flags="..."]
 // Creates a database of its own, then for each scenario: seeds it, starts both systems (core 0), drives
 // them with the load generator (core 1) and stops them (--quick starts each system once and runs every
 // scenario on it). A ladder's steps run on the two systems in turn (turns.ts); the other scenarios on
 // the service, then on the baseline.
 // Prints the table and writes bench/results/<timestamp>.json; the database is dropped at the end.
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { callgrindAvailable } from './callgrind.ts';
 import { createBaselineSchema, createBenchDatabase, migrateService } from './database.ts';
 import { runGenerator } from './generator.ts';
 import { sampleLoad, uptime } from './machine.ts';
@@ -17,7 +19,7 @@ import { samplePgActivity } from './pg-activity.ts';
 import { planFor } from './plan.ts';
 import { printReport, writeResults, type RunResult } from './report.ts';
 import { scenarios } from './scenarios/index.ts';
-import { SCENARIOS, SYSTEMS, type LoadSpec, type ScenarioName, type SystemName } from './spec.ts';
+import { ON_REQUEST, SCENARIOS, SYSTEMS, type LoadSpec, type ScenarioName, type SystemName } from './spec.ts';
 import { startTarget, tasksetAvailable, type Target } from './targets.ts';
 import { Turns } from './turns.ts';
 
@@ -30,7 +32,7 @@ const idleSockets = option('idle-sockets') ? Number(option('idle-sockets')) : un
 const profile = args.includes('--profile');
 // --service-node-flags: V8 or Node flags for the service only (e.g. a GC setting under study).
 const serviceNodeFlags = option('service-node-flags')?.split(' ').filter(Boolean) ?? [];
-const selected = SCENARIOS.filter((name) => !only || only.includes(name));
+const selected = SCENARIOS.filter((name) => (only ? only.includes(name) : !ON_REQUEST.includes(name)));
 const unknown = only?.filter((name) => !SCENARIOS.includes(name)) ?? [];
 if (unknown.length || selected.length === 0) throw new Error(`--only takes some of ${SCENARIOS.join(', ')}; got ${only?.join(',')}`);
 if (idleSockets !== undefined && !(Number.isInteger(idleSockets) && idleSockets >= 2 && idleSockets % 2 === 0)) {
@@ -85,6 +87,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const started = new Date();
 const profileDirectory = fileURLToPath(new URL(`./results/profiles-${started.toISOString().replaceAll(':', '-')}/`, import.meta.url));
+const callgrindDirectory = fileURLToPath(new URL(`./results/callgrind-${started.toISOString().replaceAll(':', '-')}/`, import.meta.url));
 const result: RunResult = {
   startedAt: started.toISOString(),
   finishedAt: '',
@@ -191,7 +194,7 @@ async function start(system: SystemName, session: ScenarioName[], databaseUrl: s
       ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}${system}`] : []),
       ...(system === 'service' ? serviceNodeFlags : []),
     ];
-    const target = await startTarget(system, envFor(system, databaseUrl), cores.server, nodeFlags);
+    const target = await startTarget(system, envFor(system, databaseUrl), cores.server, nodeFlags, callgrindOutFor(system, session));
     running.add(target);
     return target;
   } catch (error) {
@@ -201,11 +204,22 @@ async function start(system: SystemName, session: ScenarioName[], databaseUrl: s
   }
 }
 
+/** Where callgrind writes the system's counts when a scenario of the session counts instructions; undefined otherwise. */
+function callgrindOutFor(system: SystemName, session: ScenarioName[]): string | undefined {
+  if (!session.some((name) => scenarios[name].underCallgrind)) return undefined;
+  if (!callgrindAvailable()) {
+    console.warn('  valgrind (callgrind) is not installed: instructions are not counted');
+    return undefined;
+  }
+  mkdirSync(callgrindDirectory, { recursive: true });
+  return `${callgrindDirectory}${system}.out`;
+}
+
 /** Drives one scenario on one system with the load generator (core 1); with `turns`, each step waits for its turn. */
 async function drive(system: SystemName, scenario: ScenarioName, target: Target, pool: pg.Pool, databaseName: string, turns?: Turns): Promise<void> {
   if (interrupted.signal.aborted) return;
   console.log(`  ${scenario} on the ${system}${turns ? ', step by step in turn with the other system' : ''}`);
-  const spec: LoadSpec = { system, scenario, wsUrl: target.wsUrl, serverPid: target.pid, secret, tag, plan };
+  const spec: LoadSpec = { system, scenario, wsUrl: target.wsUrl, serverPid: target.pid, secret, tag, plan, callgrindOut: target.callgrindOut };
   // PostgreSQL is sampled for this system's own steps only.
   const activity = samplePgActivity(pool, databaseName);
   const takeTurn =

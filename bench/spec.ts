@@ -4,8 +4,10 @@
 export type SystemName = 'service' | 'baseline';
 export const SYSTEMS: readonly SystemName[] = ['service', 'baseline'];
 
-export type ScenarioName = 'direct' | 'group' | 'mixed' | 'idle' | 'history' | 'overload' | 'room-list';
-export const SCENARIOS: readonly ScenarioName[] = ['direct', 'group', 'mixed', 'idle', 'history', 'overload', 'room-list'];
+export type ScenarioName = 'direct' | 'group' | 'mixed' | 'idle' | 'history' | 'overload' | 'room-list' | 'instructions';
+export const SCENARIOS: readonly ScenarioName[] = ['direct', 'group', 'mixed', 'idle', 'history', 'overload', 'room-list', 'instructions'];
+/** Run only when asked for by name (--only): not part of a full run or of --quick. */
+export const ON_REQUEST: readonly ScenarioName[] = ['instructions'];
 
 /** Open-loop steps: each offered rate is held for `stepSeconds`, then deliveries may trail for `drainSeconds`. */
 export interface LadderPlan {
@@ -85,6 +87,8 @@ export interface Plan {
   history: HistoryPlan;
   overload: OverloadPlan;
   roomList: RoomListPlan;
+  /** Direct rooms under callgrind: the first step warms the code up, the others are counted. */
+  instructions: DirectPlan;
 }
 
 /** Everything one generator process needs; passed as JSON in argv. */
@@ -101,6 +105,8 @@ export interface LoadSpec {
   plan: Plan;
   /** The generator asks run.ts for a turn before each step of a ladder (turns.ts). */
   turns?: boolean;
+  /** Where callgrind writes the server's counts, when it runs under callgrind (callgrind.ts). */
+  callgrindOut?: string;
 }
 
 /** A room a scenario seeds in both systems' tables before driving them. */
@@ -110,7 +116,7 @@ export interface RoomSeed {
   members: string[];
 }
 
-const SCENARIO_CODES: Record<ScenarioName, number> = { direct: 1, group: 2, idle: 3, history: 4, overload: 5, 'room-list': 6, mixed: 7 };
+const SCENARIO_CODES: Record<ScenarioName, number> = { direct: 1, group: 2, idle: 3, history: 4, overload: 5, 'room-list': 6, mixed: 7, instructions: 8 };
 
 /** A valid UUID derived from the run tag, the scenario and an index, so both processes compute the same. */
 export function roomId(tag: string, scenario: ScenarioName, index: number): string {

@@ -3,6 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { underCallgrind, VGDB_ENV } from './callgrind.ts';
 import type { SystemName } from './spec.ts';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -22,6 +23,8 @@ const ENTRIES: Record<SystemName, { nodeFlags: string[]; script: string; path: s
 
 const STOP_WAIT_MS = 15_000;
 const START_WAIT_MS = 60_000;
+/** Under callgrind the service loads its modules about 50 times slower. */
+const START_UNDER_CALLGRIND_WAIT_MS = 600_000;
 
 export const tasksetAvailable = (): boolean => spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
@@ -34,23 +37,28 @@ export interface Target {
   readonly system: SystemName;
   readonly pid: number;
   readonly wsUrl: string;
+  /** Where callgrind writes its counts, when the system runs under it. */
+  readonly callgrindOut?: string;
   output(): string;
   stop(): Promise<void>;
 }
 
-/** `nodeFlags`: extra flags for the system's Node, e.g. `--cpu-prof`. */
+/** `nodeFlags`: extra flags for the system's Node, e.g. `--cpu-prof`; `callgrindOut`: run it under callgrind, counts there. */
 export async function startTarget(
   system: SystemName,
   env: Record<string, string>,
   core: number | undefined,
   nodeFlags: string[] = [],
+  callgrindOut?: string,
 ): Promise<Target> {
   const entry = ENTRIES[system];
+  const wrapper = callgrindOut === undefined ? [] : underCallgrind(callgrindOut);
+  const startWaitMs = callgrindOut === undefined ? START_WAIT_MS : START_UNDER_CALLGRIND_WAIT_MS;
   // The flags asked for come after the entry's own, so that they win (V8 takes a flag's last value).
-  const [command, args] = pinned(core, [process.execPath, ...entry.nodeFlags, ...nodeFlags, entry.script]);
+  const [command, args] = pinned(core, [...wrapper, process.execPath, ...entry.nodeFlags, ...nodeFlags, entry.script]);
   const child = spawn(command, args, {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env, ...(callgrindOut === undefined ? {} : VGDB_ENV) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -59,7 +67,7 @@ export async function startTarget(
   child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${system} did not start in ${START_WAIT_MS} ms:\n${output}`)), START_WAIT_MS);
+    const timer = setTimeout(() => reject(new Error(`${system} did not start in ${startWaitMs} ms:\n${output}`)), startWaitMs);
     const check = () => {
       const match = /listening on (?:http|ws):\/\/[^:\s]+:(\d+)/.exec(output);
       if (match) {
@@ -77,6 +85,7 @@ export async function startTarget(
     system,
     pid: child.pid!,
     wsUrl: `ws://127.0.0.1:${port}${entry.path}`,
+    ...(callgrindOut === undefined ? {} : { callgrindOut }),
     output: () => output,
     stop: () => stopChild(child, exited),
   };

@@ -14,6 +14,8 @@ export interface Scenario {
   readonly inTurns?: boolean;
   /** Each system's CPU is capped at this percent of a core while the scenario drives it (cpu-quota.ts). */
   cpuPercent?(plan: Plan): number;
+  /** Each system runs under valgrind's callgrind, which counts its instructions step by step (callgrind.ts). */
+  readonly underCallgrind?: boolean;
   /** Reads back, after the drive, what the system stored; merged into its figures. */
   verify?(pool: pg.Pool, tag: string, system: SystemName, plan: Plan): Promise<Record<string, unknown>>;
 }
