@@ -27,7 +27,8 @@ export function createRedisPubSub(clients: Pick<RedisClients, 'publisher' | 'sub
     publisher: clients.publisher,
     subscriber: clients.subscriber,
     serializer: (payload) => tag + JSON.stringify(payload),
-    // graphql-redis-subscriptions hands every message over as a Buffer.
+    // ioredis decodes each message to a string and graphql-redis-subscriptions (2.7) encodes it back,
+    // handing over Buffer.from(message); its type allows a string too, which is read the same way.
     deserializer: (message) => {
       const bytes = typeof message === 'string' ? Buffer.from(message) : message;
       return bytes.compare(tagBytes, 0, TAG_BYTES, 0, TAG_BYTES) === 0 ? OWN_ECHO : JSON.parse(bytes.toString('utf8', TAG_BYTES));
