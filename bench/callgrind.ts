@@ -3,7 +3,7 @@
 // count, not a time: the same for the same work whatever else the machine is doing, so that a change
 // of a few per cent to a send's cost shows in one run, where CPU seconds vary by 10% or more between
 // runs of the same code (README, Performance). The process runs about 50 times slower under it, so a
-// scenario that counts offers a low rate, which both systems serve one send at a time.
+// scenario that counts offers a low rate, at which most sends are stored one at a time.
 import { execFileSync, spawnSync } from 'node:child_process';
 
 export const callgrindAvailable = (): boolean =>

@@ -219,7 +219,7 @@ function callgrindOutFor(system: SystemName, session: ScenarioName[]): string | 
 async function drive(system: SystemName, scenario: ScenarioName, target: Target, pool: pg.Pool, databaseName: string, turns?: Turns): Promise<void> {
   if (interrupted.signal.aborted) return;
   console.log(`  ${scenario} on the ${system}${turns ? ', step by step in turn with the other system' : ''}`);
-  const spec: LoadSpec = { system, scenario, wsUrl: target.wsUrl, serverPid: target.pid, secret, tag, plan, callgrindOut: target.callgrindOut };
+  const spec: LoadSpec = { system, scenario, wsUrl: target.wsUrl, serverPid: target.pid, secret, tag, plan, underCallgrind: target.callgrindOut !== undefined };
   // PostgreSQL is sampled for this system's own steps only.
   const activity = samplePgActivity(pool, databaseName);
   const takeTurn =

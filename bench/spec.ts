@@ -105,8 +105,8 @@ export interface LoadSpec {
   plan: Plan;
   /** The generator asks run.ts for a turn before each step of a ladder (turns.ts). */
   turns?: boolean;
-  /** Where callgrind writes the server's counts, when it runs under callgrind (callgrind.ts). */
-  callgrindOut?: string;
+  /** The server runs under callgrind: each step counts its instructions (callgrind.ts). */
+  underCallgrind?: boolean;
 }
 
 /** A room a scenario seeds in both systems' tables before driving them. */

@@ -25,8 +25,7 @@ export function directRoomsLadder(name: 'direct' | 'mixed' | 'instructions', wha
       const connectMs = Math.round(performance.now() - started);
       const warm = await warmUp(fleet);
       log(`${fleet.members.length} sockets connected in ${connectMs} ms, subscriptions live after ${warm.ms} ms`);
-      const { callgrindOut } = spec;
-      const count = callgrindOut === undefined ? undefined : () => countInstructions(spec.serverPid);
+      const count = spec.underCallgrind ? () => countInstructions(spec.serverPid) : undefined;
       const ladder = await runLadder(fleet, plan, spec.serverPid, log, takeTurn, writer?.(fleet), count);
       const subscriptionFailures = fleet.subscriptionFailures();
       await fleet.close();
