@@ -6,7 +6,7 @@ import type { LadderResult, StepResult } from './open-loop.ts';
 import type { PgActivity } from './pg-activity.ts';
 import type { CpuWindow } from './proc-stats.ts';
 import type { Timeline } from './timeline.ts';
-import { SYSTEMS, type Plan, type ScenarioName, type SystemName } from './spec.ts';
+import { SYSTEMS, type CountedPlan, type LadderPlan, type Plan, type ScenarioName, type SystemName } from './spec.ts';
 
 export interface ScenarioResult {
   description: string;
@@ -92,25 +92,29 @@ function ladderReport(rates: number[], service?: Ladder, baseline?: Ladder): str
   ].join('\n');
 }
 
-/** instructions: each step's instructions per send, counted by callgrind (the first step warms up). */
-function instructionsReport(rates: number[], service?: Ladder, baseline?: Ladder): string {
-  const perSend = (step?: StepResult) => (step?.sent && step.serverInstructions !== null ? step.serverInstructions / step.sent : null);
-  const rows: Cell[][] = rates.map((rate, index) => {
+/**
+ * instructions and instructions-group: each step's instructions per send (direct rooms) or per
+ * delivery (a group room's fan-out), counted by callgrind (the first `warmUpSteps` warm the code up).
+ */
+function instructionsReport(plan: LadderPlan & CountedPlan, unit: 'send' | 'delivery', service?: Ladder, baseline?: Ladder): string {
+  const units = (step: StepResult) => (unit === 'send' ? step.sent : step.delivered);
+  const perUnit = (step?: StepResult) => (step && units(step) && step.serverInstructions !== null ? step.serverInstructions / units(step) : null);
+  const rows: Cell[][] = plan.rates.map((rate, index) => {
     const [s, b] = [service?.steps?.[index], baseline?.steps?.[index]];
-    const thousands = (step?: StepResult) => (perSend(step) === null ? null : Math.round(perSend(step)! / 1000));
-    return [index === 0 ? `${rate} (warm-up)` : rate, s?.sent, b?.sent, s?.deliveredPct, b?.deliveredPct, thousands(s), thousands(b), ratio(perSend(s), perSend(b))];
+    const thousands = (step?: StepResult) => (perUnit(step) === null ? null : Math.round(perUnit(step)! / 100) / 10);
+    return [index < plan.warmUpSteps ? `${rate} (warm-up)` : rate, s?.sent, b?.sent, s?.deliveredPct, b?.deliveredPct, thousands(s), thousands(b), ratio(perUnit(s), perUnit(b))];
   });
-  const headers = ['offered/s', 'sent: service', 'baseline', 'delivered %: service', 'baseline', 'instructions/msg (k): service', 'baseline', 'ratio'];
+  const headers = ['offered/s', 'sent: service', 'baseline', 'delivered %: service', 'baseline', `instructions/${unit} (k): service`, 'baseline', 'ratio'];
   // The counted steps together: the figure to compare between runs.
   const counted = (ladder?: Ladder) => {
-    const steps = ladder?.steps?.slice(1).filter((step) => step.serverInstructions !== null) ?? [];
-    const sent = steps.reduce((sum, step) => sum + step.sent, 0);
-    return sent ? steps.reduce((sum, step) => sum + step.serverInstructions!, 0) / sent : null;
+    const steps = ladder?.steps?.slice(plan.warmUpSteps).filter((step) => step.serverInstructions !== null) ?? [];
+    const total = steps.reduce((sum, step) => sum + units(step), 0);
+    return total ? steps.reduce((sum, step) => sum + step.serverInstructions!, 0) / total : null;
   };
   const [s, b] = [counted(service), counted(baseline)];
   return [
     table(headers, rows),
-    `counted steps together: service ${show(s === null ? null : s / 1000, 0)}k, baseline ${show(b === null ? null : b / 1000, 0)}k instructions per send (${ratio(s, b)})`,
+    `counted steps together: service ${show(s === null ? null : s / 1000, 1)}k, baseline ${show(b === null ? null : b / 1000, 1)}k instructions per ${unit} (${ratio(s, b)})`,
     "instructions: every thread of the server process, user space only (valgrind's callgrind); the same work counts the same on a busy machine",
   ].join('\n');
 }
@@ -272,7 +276,8 @@ export function printReport(run: RunResult): string {
       if (Array.isArray(value?.serverWarnings)) out.push(`${system} logged warnings: ${value.serverWarnings.length} (see the JSON)`);
     }
     if (name === 'direct' || name === 'group' || name === 'mixed') out.push(ladderReport(run.plan[name].rates, as<Ladder>(service), as<Ladder>(baseline)));
-    if (name === 'instructions') out.push(instructionsReport(run.plan.instructions.rates, as<Ladder>(service), as<Ladder>(baseline)));
+    if (name === 'instructions') out.push(instructionsReport(run.plan.instructions, 'send', as<Ladder>(service), as<Ladder>(baseline)));
+    if (name === 'instructions-group') out.push(instructionsReport(run.plan.instructionsGroup, 'delivery', as<Ladder>(service), as<Ladder>(baseline)));
     if (name === 'mixed') out.push(changesReport(run.plan.mixed.rates, as<Ladder>(service), as<Ladder>(baseline)));
     if (name === 'idle') out.push(idleReport(as<Record<string, number>>(service), as<Record<string, number>>(baseline)));
     if (name === 'history') out.push(historyReport(entry.seed, as<History>(service), as<History>(baseline)));

@@ -4,10 +4,10 @@
 export type SystemName = 'service' | 'baseline';
 export const SYSTEMS: readonly SystemName[] = ['service', 'baseline'];
 
-export type ScenarioName = 'direct' | 'group' | 'mixed' | 'idle' | 'history' | 'overload' | 'room-list' | 'instructions';
-export const SCENARIOS: readonly ScenarioName[] = ['direct', 'group', 'mixed', 'idle', 'history', 'overload', 'room-list', 'instructions'];
+export type ScenarioName = 'direct' | 'group' | 'mixed' | 'idle' | 'history' | 'overload' | 'room-list' | 'instructions' | 'instructions-group';
+export const SCENARIOS: readonly ScenarioName[] = ['direct', 'group', 'mixed', 'idle', 'history', 'overload', 'room-list', 'instructions', 'instructions-group'];
 /** Run only when asked for by name (--only): not part of a full run or of --quick. */
-export const ON_REQUEST: readonly ScenarioName[] = ['instructions'];
+export const ON_REQUEST: readonly ScenarioName[] = ['instructions', 'instructions-group'];
 
 /** Open-loop steps: each offered rate is held for `stepSeconds`, then deliveries may trail for `drainSeconds`. */
 export interface LadderPlan {
@@ -23,6 +23,11 @@ export interface DirectPlan extends LadderPlan {
 
 export interface GroupPlan extends LadderPlan {
   members: number;
+}
+
+/** A ladder whose instructions are counted (callgrind.ts): its first steps only warm the code up. */
+export interface CountedPlan {
+  warmUpSteps: number;
 }
 
 export interface IdlePlan {
@@ -87,8 +92,10 @@ export interface Plan {
   history: HistoryPlan;
   overload: OverloadPlan;
   roomList: RoomListPlan;
-  /** Direct rooms under callgrind: the first step warms the code up, the others are counted. */
-  instructions: DirectPlan;
+  /** Direct rooms under callgrind: what a send costs. */
+  instructions: DirectPlan & CountedPlan;
+  /** One group room under callgrind: what a delivery costs. */
+  instructionsGroup: GroupPlan & CountedPlan;
 }
 
 /** Everything one generator process needs; passed as JSON in argv. */
@@ -116,7 +123,7 @@ export interface RoomSeed {
   members: string[];
 }
 
-const SCENARIO_CODES: Record<ScenarioName, number> = { direct: 1, group: 2, idle: 3, history: 4, overload: 5, 'room-list': 6, mixed: 7, instructions: 8 };
+const SCENARIO_CODES: Record<ScenarioName, number> = { direct: 1, group: 2, idle: 3, history: 4, overload: 5, 'room-list': 6, mixed: 7, instructions: 8, 'instructions-group': 9 };
 
 /** A valid UUID derived from the run tag, the scenario and an index, so both processes compute the same. */
 export function roomId(tag: string, scenario: ScenarioName, index: number): string {
