@@ -12,7 +12,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeWithChromium, iconsOf, launchChromium, pageProblems, screenshotSideBySide, serviceOnlyContext } from './helpers/browser.ts';
+import { describeWithChromium, iconsOf, launchChromium, pageProblems, screenshotSideBySide, serviceOnlyContext, waitUntilTextGone } from './helpers/browser.ts';
 import { createRoom, sendMessage } from './helpers/chat.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 import { tokenFor, uniqueUserId, type TestUser } from './helpers/tokens.ts';
@@ -186,7 +186,7 @@ describeWithChromium('the browser demo, two users in Chromium', () => {
     await message(bobPage, 'my door code is 4711').waitFor();
     await button(alicePage, 'my door code is 4711', 'Delete').click();
     await bobPage.locator('#messages li.message.deleted', { hasText: 'message deleted' }).waitFor();
-    await bobPage.waitForFunction(() => !document.body.textContent?.includes('4711'));
+    await waitUntilTextGone(bobPage, '4711');
 
     // Alice, the owner, removes Bob: his view says so and offers no composer; Alice's member list drops him.
     await alicePage.locator(`#members li[data-user-id="${bob.id}"] button.remove`).click();

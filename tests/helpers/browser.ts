@@ -95,3 +95,22 @@ export async function screenshotSideBySide(browser: Browser, pages: Page[], path
   await page.screenshot({ path });
   await context.close();
 }
+
+/**
+ * Waits until `text` is nowhere in the page's body. When it stays, the failure names the innermost
+ * elements that still hold it (tag, id, classes) and their text, so that a rare failure says which
+ * part of the page kept it.
+ */
+export async function waitUntilTextGone(page: Page, text: string): Promise<void> {
+  try {
+    await page.waitForFunction((gone) => !document.body.textContent?.includes(gone), text);
+  } catch (error) {
+    const holders = await page.evaluate((kept) => {
+      const all = [...document.body.querySelectorAll('*')].filter((element) => element.textContent?.includes(kept));
+      return all
+        .filter((element) => ![...element.children].some((child) => child.textContent?.includes(kept)))
+        .map((element) => `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}${[...element.classList].map((name) => `.${name}`).join('')}: ${JSON.stringify(element.textContent)}`);
+    }, text);
+    throw new Error(`"${text}" is still on the page, in: ${holders.join('; ') || '(no element: the body itself)'}`, { cause: error });
+  }
+}
