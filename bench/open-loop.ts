@@ -152,7 +152,10 @@ export async function runStep(
   };
 }
 
-/** Every rate in turn, stopping after one that saturates the system; `takeTurn` resolves when a step may start. */
+/**
+ * Every rate in turn, stopping after one that saturates the system (a warm-up step, which starts cold,
+ * does not count); `takeTurn` resolves when a step may start.
+ */
 export async function runLadder(
   fleet: Fleet,
   plan: LadderPlan,
@@ -171,7 +174,7 @@ export async function runLadder(
       `${rate}/s: sent ${result.sentPerSecond}/s, delivered ${result.deliveredPct}%, p99 ${result.latencyMs.p99} ms, ` +
         `errors ${result.errors}, server cpu ${result.cpu.serverCpuPct}%, generator cpu ${result.cpu.generatorCpuPct}%`,
     );
-    if (saturated(result)) break;
+    if (index >= (plan.warmUpSteps ?? 0) && saturated(result)) break;
     await sleep(plan.pauseSeconds * 1000);
   }
   const passing = steps.filter((step) => step.passed).map((step) => step.offeredPerSecond);

@@ -6,7 +6,7 @@ import type { LadderResult, StepResult } from './open-loop.ts';
 import type { PgActivity } from './pg-activity.ts';
 import type { CpuWindow } from './proc-stats.ts';
 import type { Timeline } from './timeline.ts';
-import { SYSTEMS, type CountedPlan, type LadderPlan, type Plan, type ScenarioName, type SystemName } from './spec.ts';
+import { SYSTEMS, type LadderPlan, type Plan, type ScenarioName, type SystemName } from './spec.ts';
 
 export interface ScenarioResult {
   description: string;
@@ -96,18 +96,18 @@ function ladderReport(rates: number[], service?: Ladder, baseline?: Ladder): str
  * instructions and instructions-group: each step's instructions per send (direct rooms) or per
  * delivery (a group room's fan-out), counted by callgrind (the first `warmUpSteps` warm the code up).
  */
-function instructionsReport(plan: LadderPlan & CountedPlan, unit: 'send' | 'delivery', service?: Ladder, baseline?: Ladder): string {
+function instructionsReport(plan: LadderPlan, unit: 'send' | 'delivery', service?: Ladder, baseline?: Ladder): string {
   const units = (step: StepResult) => (unit === 'send' ? step.sent : step.delivered);
   const perUnit = (step?: StepResult) => (step && units(step) && step.serverInstructions !== null ? step.serverInstructions / units(step) : null);
   const rows: Cell[][] = plan.rates.map((rate, index) => {
     const [s, b] = [service?.steps?.[index], baseline?.steps?.[index]];
     const thousands = (step?: StepResult) => (perUnit(step) === null ? null : Math.round(perUnit(step)! / 100) / 10);
-    return [index < plan.warmUpSteps ? `${rate} (warm-up)` : rate, s?.sent, b?.sent, s?.deliveredPct, b?.deliveredPct, thousands(s), thousands(b), ratio(perUnit(s), perUnit(b))];
+    return [index < (plan.warmUpSteps ?? 0) ? `${rate} (warm-up)` : rate, s?.sent, b?.sent, s?.deliveredPct, b?.deliveredPct, thousands(s), thousands(b), ratio(perUnit(s), perUnit(b))];
   });
   const headers = ['offered/s', 'sent: service', 'baseline', 'delivered %: service', 'baseline', `instructions/${unit} (k): service`, 'baseline', 'ratio'];
   // The counted steps together: the figure to compare between runs.
   const counted = (ladder?: Ladder) => {
-    const steps = ladder?.steps?.slice(plan.warmUpSteps).filter((step) => step.serverInstructions !== null) ?? [];
+    const steps = ladder?.steps?.slice(plan.warmUpSteps ?? 0).filter((step) => step.serverInstructions !== null) ?? [];
     const total = steps.reduce((sum, step) => sum + units(step), 0);
     return total ? steps.reduce((sum, step) => sum + step.serverInstructions!, 0) / total : null;
   };

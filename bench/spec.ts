@@ -15,6 +15,8 @@ export interface LadderPlan {
   stepSeconds: number;
   drainSeconds: number;
   pauseSeconds: number;
+  /** Steps that only warm the code up: left out of the instruction counts, and a saturated one does not end the ladder. */
+  warmUpSteps?: number;
 }
 
 export interface DirectPlan extends LadderPlan {
@@ -23,11 +25,6 @@ export interface DirectPlan extends LadderPlan {
 
 export interface GroupPlan extends LadderPlan {
   members: number;
-}
-
-/** A ladder whose instructions are counted (callgrind.ts): its first steps only warm the code up. */
-export interface CountedPlan {
-  warmUpSteps: number;
 }
 
 export interface IdlePlan {
@@ -93,9 +90,9 @@ export interface Plan {
   overload: OverloadPlan;
   roomList: RoomListPlan;
   /** Direct rooms under callgrind: what a send costs. */
-  instructions: DirectPlan & CountedPlan;
+  instructions: DirectPlan;
   /** One group room under callgrind: what a delivery costs. */
-  instructionsGroup: GroupPlan & CountedPlan;
+  instructionsGroup: GroupPlan;
 }
 
 /** Everything one generator process needs; passed as JSON in argv. */
