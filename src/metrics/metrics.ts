@@ -1,12 +1,13 @@
 // Prometheus metrics of one app (its own registry, so several apps in one process do not collide).
 // Every metric is listed in the README's Operations section.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { DeliveryLatency } from './delivery-latency.ts';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly subscriptions: Gauge<'field'>;
   readonly messagesSent: Counter;
-  readonly deliveryLatency: Histogram;
+  readonly deliveryLatency: DeliveryLatency;
   readonly operationErrors: Counter<'code'>;
   readonly pubsubPublished: Counter<'topic'>;
   readonly pubsubReceived: Counter<'topic'>;
@@ -33,11 +34,11 @@ export function createMetrics(openSockets: () => number): Metrics {
       registers,
     }),
     messagesSent: new Counter({ name: 'chat_messages_sent_total', help: 'Messages stored by this instance', registers }),
-    deliveryLatency: new Histogram({
+    deliveryLatency: new DeliveryLatency({
       name: 'chat_message_delivery_seconds',
       help: 'From a message being stored to its hand-off to a subscriber on this instance',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
+      registry,
     }),
     operationErrors: new Counter({
       name: 'chat_operation_errors_total',

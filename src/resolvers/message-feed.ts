@@ -17,7 +17,7 @@ function newMessageOf(ctx: OperationContext, push: (message: MessagePayload) => 
   const latency = ctx.services.metrics.deliveryLatency;
   return (event: RoomEventPayload) => {
     if (event.kind !== 'MessagePosted') return;
-    latency.observe((Date.now() - Date.parse(event.message.createdAt)) / 1000);
+    latency.observe(event.message.createdAt);
     push(event.message);
   };
 }
