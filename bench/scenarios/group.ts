@@ -44,6 +44,6 @@ function groupRoomLadder(name: GroupScenarioName, planOf: (plan: Plan) => GroupP
 export const group = groupRoomLadder('group', (plan) => plan.group, '');
 
 export const instructionsGroup: Scenario = {
-  ...groupRoomLadder('instructions-group', (plan) => plan.instructionsGroup, ', each system under callgrind (the first step warms up)'),
+  ...groupRoomLadder('instructions-group', (plan) => plan.instructionsGroup, ', each system under callgrind (the first steps warm up)'),
   underCallgrind: true,
 };
