@@ -16,7 +16,7 @@ interface Sample {
 export class DeliveryLatency {
   readonly name: string;
   readonly help: string;
-  // What the registry reads of each metric it holds, as of prom-client's own.
+  // What the registry reads of each metric it holds, as it reads them of prom-client's own.
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   readonly #bounds: readonly number[];
